@@ -153,6 +153,7 @@ class Edition:
     title: str | None = _f("Title of this edition.")
     subtitle: str | None = _f("Subtitle of this edition.")
     short_title: str | None = _f("Short title of this edition.")
+    issued: str | None = _f("Date of publication of this edition, when not the record's.")
     pages: int | None = _f("Page count of this edition.", minimum=1)
     isbn: list[Isbn] = _f("ISBNs of this edition.", [])
     urls: list[Url] = _f("URLs of this edition.", [])
@@ -185,6 +186,9 @@ class Provenance:
     sources: list[str] = _f("Source texts the record was transcribed from (file names).", [],
                             required=True)
     corrections: list[Correction] = _f("Corrections made to the source.", [])
+    incomplete: list[str] = _f(
+        "Fields the source gives only in part or not at all (\"title\", \"issued\"): a missing "
+        "required field listed here is a warning, not an error.", [])
     note: str | None = _f("Notes on the transcription (merged duplicates, inferred values).")
 
 
