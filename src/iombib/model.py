@@ -117,8 +117,7 @@ class Url:
 
     url: str = _f("Absolute http(s) URL.", required=True)
     kind: UrlKind = _f("pdf for a direct download, landing for a catalogue page.", "landing")
-    language: str | None = _f("ISO 639-1 code of the edition it leads to, when not the record's.",
-                              pattern=r"^[a-z]{2,3}$")
+    language: str | None = _f("ISO 639-1 code of the edition it leads to, when not the record's.")
 
 
 @dataclass(slots=True)
@@ -138,7 +137,7 @@ class Price:
     """A list price."""
 
     amount: float = _f("Amount, a positive number.", required=True)
-    currency: str = _f("ISO 4217 currency code.", required=True, pattern=r"^[A-Z]{3}$")
+    currency: str = _f("ISO 4217 currency code.", required=True)
 
 
 @dataclass(slots=True)
@@ -149,7 +148,7 @@ class Edition:
     that edition has of its own (title, ISBNs, URLs).
     """
 
-    language: str = _f("ISO 639-1 code of the edition.", required=True, pattern=r"^[a-z]{2,3}$")
+    language: str = _f("ISO 639-1 code of the edition.", required=True)
     title: str | None = _f("Title of this edition.")
     subtitle: str | None = _f("Subtitle of this edition.")
     short_title: str | None = _f("Short title of this edition.")
@@ -206,8 +205,7 @@ class Record:
     title: str = _f("Main title as printed, without subtitle.", required=True)
     subtitle: str | None = _f("Subtitle (other title information).")
     short_title: str | None = _f("Short form of the title for citations.")
-    title_language: str | None = _f("ISO 639-1 code of the title when not the first language.",
-                                    pattern=r"^[a-z]{2,3}$")
+    title_language: str | None = _f("ISO 639-1 code of the title when not the first language.")
     creators: list[Creator] = _f("Authors, editors and other contributors, in printed order.", [])
     container_title: str | None = _f("Title of the book or serial a chapter or article is in.",
                                      required=("chapter", "article"))
@@ -237,6 +235,9 @@ class Record:
     relations: list[Relation] = _f("Links to other records.", [])
     notes: list[str] = _f("General notes.", [])
     provenance: Provenance | None = _f("Source texts and corrections.", required=True)
+    source: str | None = field(default=None, repr=False, compare=False,
+                               metadata={"internal": True})
+    """Path of the file the record was loaded from (not part of the record format)."""
 
     def all_isbns(self) -> list[tuple[str | None, Isbn]]:
         """Every ISBN of the work with the language of its edition (None: primary edition)."""
@@ -250,13 +251,16 @@ class Record:
 class Organization:
     """A corporate body in the authority file, with its names in English, French and Spanish."""
 
-    key: str = _f("Key records use to refer to it.", required=True,
-                  pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    key: str = field(default="", metadata={"internal": True})
+    """Key records use to refer to it: the mapping key in the authority file."""
     name: dict[str, str] = _f("Name by ISO 639-1 language code; en is required.", required=True)
     acronym: dict[str, str] = _f("Acronym by language code (IOM, OIM).", {})
     place: str | None = _f("Seat of the organization.")
     parent: str | None = _f("Key of the parent body, for a body that is part of another.")
     url: str | None = _f("Official website.")
+    source: str | None = field(default=None, repr=False, compare=False,
+                               metadata={"internal": True})
+    """Path of the authority file the entry was loaded from."""
 
     def name_in(self, language: str | None = None) -> str:
         """The name in a language, falling back to English."""

@@ -1,0 +1,46 @@
+"""iombib: validate and convert the publications catalogue of the International Organization for
+Migration.
+
+>>> import iombib
+>>> catalogue = iombib.load("records")                       # doctest: +SKIP
+>>> errors = [d for d in iombib.validate(catalogue) if d.is_error]  # doctest: +SKIP
+"""
+
+from iombib.diagnostics import CODES, Diagnostic, IombibError, Location, Severity
+from iombib.model import (
+    Creator,
+    Edition,
+    Isbn,
+    Organization,
+    Price,
+    Provenance,
+    Record,
+    Relation,
+    Series,
+    Url,
+)
+from iombib.records import Catalogue, load, write_record
+from iombib.validate import check, validate
+
+__all__ = [
+    "CODES",
+    "Catalogue",
+    "Creator",
+    "Diagnostic",
+    "Edition",
+    "IombibError",
+    "Isbn",
+    "Location",
+    "Organization",
+    "Price",
+    "Provenance",
+    "Record",
+    "Relation",
+    "Series",
+    "Severity",
+    "Url",
+    "check",
+    "load",
+    "validate",
+    "write_record",
+]

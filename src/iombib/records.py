@@ -1,0 +1,321 @@
+"""Reading the catalogue from YAML files, with source locations, and writing records back.
+
+YAML is composed with PyYAML's libyaml-backed loader into nodes (which keep line and column) and
+built into model objects by :class:`iombib.fields.Builder`; nothing is constructed twice. Large
+catalogues are read by worker processes in parallel. Locations of problems found later, during
+validation, are recovered on demand by :func:`locate`, so a clean catalogue pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from iombib import fields
+from iombib.diagnostics import Diagnostic, IombibError, Location
+from iombib.model import Organization, Record
+
+ORGANIZATIONS_FILE = "organizations.yaml"
+"""Name of the authority file of organizations, kept beside the records."""
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARALLEL_THRESHOLD = 2000
+_PerRecord = Callable[[Record], list[Diagnostic]]
+
+
+@dataclass(slots=True)
+class Catalogue:
+    """Records and organizations read from files, with the problems met while reading them."""
+
+    records: list[Record] = field(default_factory=list)
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    authority_found: bool = False
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, record_id: str) -> Record | None:
+        """The record with this id, or None."""
+        return next((r for r in self.records if r.id == record_id), None)
+
+
+def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "records", *,
+         jobs: int | None = None,
+         per_record: Callable[[Record], list[Diagnostic]] | None = None) -> Catalogue:
+    """Read record files and directories of them into a :class:`Catalogue`.
+
+    A directory contributes every ``*.yaml`` file in it; its ``organizations.yaml`` is the
+    authority file. Problems become diagnostics in ``catalogue.diagnostics``; nothing is raised
+    for bad input. ``jobs`` is the number of worker processes (default: all cores for large
+    catalogues, one for small ones).
+
+    >>> catalogue = load("records")  # doctest: +SKIP
+    >>> catalogue.get("world-migration-report-2010").isbn[0].value  # doctest: +SKIP
+    '978-92-9068-590-6'
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    catalogue = Catalogue()
+    files, authority = _expand(list(paths), catalogue.diagnostics)
+    for path in authority:
+        orgs, diagnostics = load_organizations(path)
+        catalogue.organizations.update(orgs)
+        catalogue.diagnostics.extend(diagnostics)
+        catalogue.authority_found = True
+    for records, diagnostics in _load_files(files, jobs, per_record):
+        catalogue.records.extend(records)
+        catalogue.diagnostics.extend(diagnostics)
+    return catalogue
+
+
+def _expand(paths: list[str | os.PathLike[str]],
+            diagnostics: list[Diagnostic]) -> tuple[list[str], list[str]]:
+    """Record files and authority files named by the paths, in a stable order."""
+    files: list[str] = []
+    authority: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.glob("*.yaml") if p.name != ORGANIZATIONS_FILE)
+            if not found:
+                diagnostics.append(Diagnostic("NO_RECORDS", f"no *.yaml record files in {path}",
+                                              location=Location(str(path))))
+            files.extend(found)
+            candidate = path / ORGANIZATIONS_FILE
+        elif path.is_file():
+            if path.name == ORGANIZATIONS_FILE:
+                authority.append(str(path))
+                continue
+            files.append(str(path))
+            candidate = path.parent / ORGANIZATIONS_FILE
+        else:
+            diagnostics.append(Diagnostic("FILE_UNREADABLE", f"no such file or directory: {path}",
+                                          location=Location(str(path))))
+            continue
+        if candidate.is_file() and str(candidate) not in authority:
+            authority.append(str(candidate))
+    return files, authority
+
+
+def _load_files(files: list[str], jobs: int | None, per_record: _PerRecord | None
+                ) -> Iterator[tuple[list[Record], list[Diagnostic]]]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or (jobs is None and len(files) < _PARALLEL_THRESHOLD):
+        yield _load_chunk(files, per_record)
+        return
+    size = max(200, len(files) // (workers * 8))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_load_chunk, chunks, [per_record] * len(chunks))
+
+
+def _load_chunk(files: list[str], per_record: _PerRecord | None
+                ) -> tuple[list[Record], list[Diagnostic]]:
+    records: list[Record] = []
+    diagnostics: list[Diagnostic] = []
+    for path in files:
+        record, problems = load_file(path)
+        diagnostics.extend(problems)
+        if record is not None:
+            records.append(record)
+            if per_record is not None:
+                diagnostics.extend(per_record(record))
+    return records, diagnostics
+
+
+def load_file(path: str | os.PathLike[str]) -> tuple[Record | None, list[Diagnostic]]:
+    """Read one record file: the record (None if unusable) and the problems found."""
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
+    return parse_record(text, str(path))
+
+
+def read_text(path: str | os.PathLike[str]) -> tuple[str | None, list[Diagnostic]]:
+    """Read a file as UTF-8, turning I/O and encoding failures into diagnostics."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        return None, [Diagnostic("FILE_UNREADABLE", f"cannot read: {error.strerror}",
+                                 location=Location(str(path)))]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        message = f"byte 0x{data[error.start]:02x} is not valid UTF-8; save the file as UTF-8"
+        return None, [Diagnostic("FILE_ENCODING", message, location=Location(str(path), line,
+                                                                              column))]
+
+
+def compose(text: str, path: str | None) -> tuple[yaml.Node | None, list[Diagnostic]]:
+    """Compose YAML text into a node tree, turning syntax errors into diagnostics."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        message = " ".join(p for p in (error.context, error.problem) if p) or str(error)
+        return None, [Diagnostic("YAML_SYNTAX", f"malformed YAML: {message}",
+                                 location=Location(path, line, column))]
+    except yaml.YAMLError as error:
+        return None, [Diagnostic("YAML_SYNTAX", f"malformed YAML: {error}",
+                                 location=Location(path))]
+    if node is None:
+        return None, [Diagnostic("FILE_EMPTY", "the file is empty", location=Location(path, 1, 1))]
+    return node, []
+
+
+def parse_record(text: str, path: str | None = None) -> tuple[Record | None, list[Diagnostic]]:
+    """Build a record from YAML text; ``path`` is used for locations and the id check."""
+    node, problems = compose(text, path)
+    if node is None:
+        return None, problems
+    record_id = _scalar_value(node, "id")
+    builder = fields.Builder(path, record_id)
+    record = builder.struct(Record, node)
+    if record is not None:
+        record.source = path
+    return record, builder.diagnostics
+
+
+def load_organizations(path: str | os.PathLike[str]
+                       ) -> tuple[dict[str, Organization], list[Diagnostic]]:
+    """Read the authority file: a mapping of key to organization."""
+    text, problems = read_text(path)
+    if text is None:
+        return {}, problems
+    node, problems = compose(text, str(path))
+    if node is None:
+        return {}, problems
+    builder = fields.Builder(str(path))
+    if not isinstance(node, yaml.MappingNode):
+        builder.report("WRONG_TYPE", "the authority file must map keys to organizations", node,
+                       None)
+        return {}, builder.diagnostics
+    organizations: dict[str, Organization] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in organizations:
+            builder.report("DUPLICATE_KEY", f"organization '{key}' appears twice", key_node, key)
+            continue
+        org = builder.struct(Organization, value_node, key) if isinstance(
+            value_node, yaml.MappingNode) else None
+        if org is None:
+            builder.report("WRONG_TYPE", f"organization '{key}' must be a mapping", value_node,
+                           key)
+            continue
+        org.key = key
+        org.source = str(path)
+        if org.name and "en" not in org.name:
+            builder.report("MISSING_FIELD", f"organization '{key}' needs an English name",
+                           value_node, f"{key}.name.en")
+        organizations[key] = org
+    return organizations, builder.diagnostics
+
+
+def _scalar_value(node: yaml.Node, key: str) -> str | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == key and isinstance(value_node, yaml.ScalarNode):
+                return str(value_node.value)
+    return None
+
+
+# --------------------------------------------------------------------------- locations
+
+@functools.lru_cache(maxsize=256)
+def _composed(path: str) -> yaml.Node | None:
+    text, _ = read_text(path)
+    if text is None:
+        return None
+    node, _ = compose(text, path)
+    return node
+
+
+def locate(path: str | None, field_path: str | None) -> Location:
+    """The location of a field (``"isbn[0].value"``) in a file, or of its nearest ancestor."""
+    if path is None:
+        return Location()
+    node = _composed(path)
+    if node is None or not field_path:
+        return Location(path, 1, 1) if node is not None else Location(path)
+    found = node
+    for token in _tokens(field_path):
+        child = None
+        if isinstance(token, int) and isinstance(found, yaml.SequenceNode):
+            child = found.value[token] if token < len(found.value) else None
+        elif isinstance(token, str) and isinstance(found, yaml.MappingNode):
+            child = next((v for k, v in found.value if k.value == token), None)
+        if child is None:
+            break
+        found = child
+    mark = found.start_mark
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+def _tokens(field_path: str) -> Iterator[str | int]:
+    for part in field_path.split("."):
+        name, _, rest = part.partition("[")
+        if name:
+            yield name
+        for index in rest.replace("]", "").split("[") if rest else ():
+            yield int(index)
+
+
+# --------------------------------------------------------------------------- writing
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, long lines folded, multi-line text as literal blocks."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def to_yaml(record: Record) -> str:
+    """A record as canonical YAML text, keys in table order."""
+    return yaml.dump(fields.dump(record), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     width=100)
+
+
+def write_record(record: Record, directory: str | os.PathLike[str]) -> Path:
+    """Write ``<directory>/<id>.yaml`` atomically and return its path."""
+    if not record.id:
+        raise IombibError("cannot write a record without an id")
+    target = Path(directory) / f"{record.id}.yaml"
+    write_atomic(target, to_yaml(record))
+    return target
+
+
+def write_atomic(target: str | os.PathLike[str], text: str) -> None:
+    """Replace a file with new text so readers see the old file or the new, never a part."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
