@@ -101,7 +101,6 @@ def table(cls: type) -> dict[str, FieldSpec]:
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _NULL_TAG = "tag:yaml.org,2002:null"
-_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class Builder:
@@ -217,7 +216,7 @@ class Builder:
     def number(self, convert: Callable[[str], Any], text: str, node: yaml.Node,
                path: str) -> Any:
         """Parse a number, reporting text that is not one."""
-        if node.tag == _STR_TAG and node.style is not None:
+        if node.style in ('"', "'"):
             self.report("WRONG_TYPE", f"expected a number, found quoted text '{text}'", node,
                         path, text.strip())
             return _INVALID
@@ -281,9 +280,20 @@ def json_schema() -> dict[str, Any]:
         **_struct_schema(model.Record),
         "$defs": defs,
     }
-    types_ = {"enum": list(typing.get_args(model.RecordType))}
-    schema["properties"]["type"].update(types_)
+    # A required field may be missing when provenance.incomplete declares that the source lacks
+    # it, as the validator allows (with a warning).
+    excusable = [k for k in schema["required"] if k not in NEVER_INCOMPLETE]
+    schema["required"] = [k for k in schema["required"] if k in NEVER_INCOMPLETE]
+    schema.setdefault("allOf", []).extend(
+        {"if": {"properties": {"provenance": {"properties": {"incomplete": {"contains": {
+            "const": key}}}, "required": ["incomplete"]}}},
+         "else": {"required": [key]}}
+        for key in excusable)
     return schema
+
+
+NEVER_INCOMPLETE = ("id", "type", "provenance")
+"""Required record fields that provenance.incomplete cannot excuse."""
 
 
 def _struct_schema(cls: type) -> dict[str, Any]:

@@ -209,7 +209,8 @@ class Record:
     creators: list[Creator] = _f("Authors, editors and other contributors, in printed order.", [])
     container_title: str | None = _f("Title of the book or serial a chapter or article is in.",
                                      required=("chapter", "article"))
-    publisher: str = _f("Authority key of the publisher.", "iom", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    publisher: str = _f("Authority key of the publisher.", "iom",
+                        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     place: str | None = _f("Place of publication.", "Geneva")
     issued: str = _f("Date of publication: YYYY, YYYY-MM, YYYY-MM-DD or YYYY/YYYY.",
                      required=True)
@@ -230,7 +231,8 @@ class Record:
     abstract: str | None = _f("Abstract, whole, as published.")
     keywords: list[str] = _f("Subject keywords.", [])
     countries: list[str] = _f("ISO 3166-1 alpha-2 codes of countries covered.", [])
-    regions: list[str] = _f("Regions covered, as named by IOM (\"East Africa\", \"Worldwide\").", [])
+    regions: list[str] = _f("Regions covered, as named by IOM (\"East Africa\", \"Worldwide\").",
+                            [])
     category: str | None = _f("IOM catalogue category.")
     relations: list[Relation] = _f("Links to other records.", [])
     notes: list[str] = _f("General notes.", [])

@@ -15,7 +15,6 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,7 +74,7 @@ def required_fields(record: Record) -> Iterator[Finding]:
             continue
         value = getattr(record, key)
         if value is None or value == [] or value == "":
-            if key in incomplete:
+            if key in incomplete and key not in fields.NEVER_INCOMPLETE:
                 yield Finding("SOURCE_INCOMPLETE", f"'{key}' is missing: the source does not give "
                               "it (provenance.incomplete)", key)
             else:
@@ -92,10 +91,11 @@ def identity(record: Record) -> Iterator[Finding]:
         yield Finding("ID_FORMAT", f"id '{record.id}' is not a lowercase slug of a-z, 0-9 and -",
                       "id", slug or None)
     if record.source is not None:
-        stem = Path(record.source).stem
+        name = os.path.basename(record.source)
+        stem = name.rsplit(".", 1)[0]
         if stem != record.id:
             yield Finding("ID_FILENAME", f"id '{record.id}' differs from the file name "
-                          f"'{Path(record.source).name}'", "id", stem)
+                          f"'{name}'", "id", stem)
 
 
 def field_values(record: Record) -> Iterator[Finding]:
