@@ -367,11 +367,18 @@ def _references(record: Record, by_id: dict[str, Record],
         path = f"relations[{index}].target"
         if relation.target == record.id:
             yield Finding("SELF_RELATION", "a record cannot be related to itself", path)
-        elif relation.target not in by_id:
-            close = _closest(relation.target, by_id)
+        elif relation.target not in by_id and not _sibling_exists(record, relation.target):
+            close = _closest(relation.target, (i for i in by_id if i != record.id))
             hint = f"; did you mean '{close}'?" if close else ""
             yield Finding("UNKNOWN_RELATION_TARGET", f"no record has the id '{relation.target}'"
                           f"{hint}", path, close)
+
+
+def _sibling_exists(record: Record, record_id: str) -> bool:
+    """Whether the record's directory holds a file for that id (when validating one file)."""
+    if record.source is None:
+        return False
+    return os.path.isfile(os.path.join(os.path.dirname(record.source), f"{record_id}.yaml"))
 
 
 def _closest(word: str, choices: Iterable[str]) -> str | None:
