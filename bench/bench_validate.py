@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import write_catalogue  # noqa: E402
+from synthetic import write_catalogue
 
 
 def run(count: int) -> None:

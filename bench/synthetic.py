@@ -8,9 +8,10 @@ from pathlib import Path
 
 from iombib.identifiers import hyphenate_isbn, isbn_check_digit_13
 
-_WORDS = ("migration migrants data policy border labour return reintegration smuggling "
-          "trafficking health climate displacement integration remittances diaspora governance "
-          "cities mobility protection research assessment review global regional").split()
+_WORDS = ("migration", "migrants", "data", "policy", "border", "labour", "return",
+          "reintegration", "smuggling", "trafficking", "health", "climate", "displacement",
+          "integration", "remittances", "diaspora", "governance", "cities", "mobility",
+          "protection", "research", "assessment", "review", "global", "regional")
 _TYPES = ("report", "book", "manual", "brief", "conference-report", "fact-sheet")
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,5 +70,6 @@ def write_catalogue(directory: Path, count: int, seed: int = 1) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(_ROOT / "records" / "organizations.yaml", directory / "organizations.yaml")
     for index in range(count):
-        (directory / f"rec-{index}.yaml").write_text(record_text(index, rng, used), encoding="utf-8")
+        text = record_text(index, rng, used)
+        (directory / f"rec-{index}.yaml").write_text(text, encoding="utf-8")
     return directory
