@@ -123,7 +123,11 @@ class Builder:
                                            self.location(node), suggestion))
 
     def struct(self, cls: type, node: yaml.Node, path: str = "") -> Any:
-        """Build a dataclass instance from a mapping node, or None if the node is unusable."""
+        """Build a dataclass instance from a mapping node, or None if the node is unusable.
+
+        A part (ISBN, URL, series ...) lacking a required field is reported and not built; a
+        record is always built, remembering which fields held rejected values.
+        """
         if not isinstance(node, yaml.MappingNode):
             self.report("WRONG_TYPE", f"expected a mapping of {cls.__name__} fields, "
                         f"found {_describe(node)}", node, path or None)
@@ -131,6 +135,7 @@ class Builder:
         specs = table(cls)
         values: dict[str, Any] = {}
         seen: set[str] = set()
+        rejected: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
@@ -149,13 +154,24 @@ class Builder:
                             key_node, field_path, close[0] if close else None)
                 continue
             value = self.value(spec, value_node, field_path)
-            if value is not _INVALID:
+            if value is _INVALID:
+                rejected.add(key)
+            else:
                 values[key] = value
+        if cls is model.Record:
+            # Record-level requirements depend on the type and provenance: validate checks them.
+            return cls(**values, rejected=frozenset(rejected))
+        complete = True
         for key, spec in specs.items():
-            if cls is not model.Record and spec.required is True and values.get(key) is None:
+            if spec.required is not True or key in rejected:
+                complete = complete and key not in rejected
+                continue
+            if values.get(key) in (None, [], {}):
                 self.report("MISSING_FIELD", f"{cls.__name__} needs '{key}'", node,
                             f"{path}.{key}" if path else key)
-        return cls(**values)
+                complete = False
+        # A part without its required fields is reported and left out, never half-built.
+        return cls(**values) if complete else None
 
     def value(self, spec: FieldSpec, node: yaml.Node, path: str) -> Any:
         """Convert one node according to its field spec; _INVALID after reporting a problem."""

@@ -240,6 +240,10 @@ class Record:
     source: str | None = field(default=None, repr=False, compare=False,
                                metadata={"internal": True})
     """Path of the file the record was loaded from (not part of the record format)."""
+    rejected: frozenset[str] = field(default=frozenset(), repr=False, compare=False,
+                                     metadata={"internal": True})
+    """Fields whose values were rejected when loading (already reported, not to be reported
+    again as missing)."""
 
     def all_isbns(self) -> list[tuple[str | None, Isbn]]:
         """Every ISBN of the work with the language of its edition (None: primary edition)."""

@@ -238,11 +238,12 @@ def load_organizations(path: str | os.PathLike[str]
         if key in organizations:
             builder.report("DUPLICATE_KEY", f"organization '{key}' appears twice", key_node, key)
             continue
-        org = builder.struct(Organization, value_node, key) if isinstance(
-            value_node, yaml.MappingNode) else None
-        if org is None:
+        if not isinstance(value_node, yaml.MappingNode):
             builder.report("WRONG_TYPE", f"organization '{key}' must be a mapping", value_node,
                            key)
+            continue
+        org = builder.struct(Organization, value_node, key)
+        if org is None:
             continue
         org.key = key
         org.source = str(path)
@@ -264,7 +265,8 @@ def _scalar_value(node: yaml.Node, key: str) -> str | None:
 # --------------------------------------------------------------------------- locations
 
 @functools.lru_cache(maxsize=256)
-def _composed(path: str) -> yaml.Node | None:
+def _composed(path: str, stamp: tuple[int, int]) -> yaml.Node | None:
+    """The node tree of a file as it was at ``stamp`` (modification time and size)."""
     text, _ = read_text(path)
     if text is None:
         return None
@@ -276,7 +278,11 @@ def locate(path: str | None, field_path: str | None) -> Location:
     """The location of a field (``"isbn[0].value"``) in a file, or of its nearest ancestor."""
     if path is None:
         return Location()
-    node = _composed(path)
+    try:
+        status = os.stat(path)
+    except OSError:
+        return Location(path)
+    node = _composed(path, (status.st_mtime_ns, status.st_size))
     if node is None or not field_path:
         return Location(path, 1, 1) if node is not None else Location(path)
     found = node

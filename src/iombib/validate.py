@@ -70,7 +70,7 @@ def required_fields(record: Record) -> Iterator[Finding]:
     """Fields required for the record's type; a gap the source explains is only a warning."""
     incomplete = set(record.provenance.incomplete) if record.provenance else set()
     for key, spec in fields.table(Record).items():
-        if not spec.required_for(record.type):
+        if not spec.required_for(record.type) or key in record.rejected:
             continue
         value = getattr(record, key)
         if value is None or value == [] or value == "":
@@ -209,7 +209,10 @@ def url_problem(url: str) -> str | None:
     """Why a URL is not an absolute http(s) URL, or None if it is one."""
     if any(c.isspace() for c in url):
         return "contains whitespace"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        return f"is not a well-formed URL ({error})"
     if parts.scheme not in ("http", "https"):
         return "is not an http or https URL"
     if not parts.hostname or "." not in parts.hostname:
@@ -227,21 +230,23 @@ def codes(record: Record) -> Iterator[Finding]:
                             for j, u in enumerate(edition.urls)]
     language_fields += [(f"urls[{j}].language", u.language) for j, u in enumerate(record.urls)]
     for path, code in language_fields:
-        if code is not None and language(code) is None:
-            guess = language_from_name(code)
-            yield Finding("LANGUAGE_CODE", f"'{code}' is not an ISO 639 language code", path,
-                          guess)
+        if code is not None and (code != code.lower() or language(code) is None):
+            guess = code.lower() if language(code.lower()) else language_from_name(code)
+            yield Finding("LANGUAGE_CODE", f"'{code}' is not an ISO 639 language code (lowercase "
+                          "letters, such as en)", path, guess)
     for i, code in enumerate(record.countries):
-        if pycountry.countries.get(alpha_2=code) is None:
-            guess = country_from_name(code)
-            yield Finding("COUNTRY_CODE", f"'{code}' is not an ISO 3166-1 alpha-2 country code",
-                          f"countries[{i}]", guess)
-    if record.price is not None and record.price.currency is not None and \
-            pycountry.currencies.get(alpha_3=record.price.currency) is None:
-        yield Finding("CURRENCY_CODE", f"'{record.price.currency}' is not an ISO 4217 currency "
-                      "code", "price.currency", record.price.currency.upper()
-                      if pycountry.currencies.get(alpha_3=record.price.currency.upper())
-                      else None)
+        if code != code.upper() or pycountry.countries.get(alpha_2=code) is None:
+            guess = code.upper() if pycountry.countries.get(alpha_2=code.upper()) else \
+                country_from_name(code)
+            yield Finding("COUNTRY_CODE", f"'{code}' is not an ISO 3166-1 alpha-2 country code "
+                          "(two capital letters, such as CH)", f"countries[{i}]", guess)
+    price = record.price
+    if price is not None and (price.currency != price.currency.upper()
+                              or pycountry.currencies.get(alpha_3=price.currency) is None):
+        guess = price.currency.upper() if pycountry.currencies.get(
+            alpha_3=price.currency.upper()) else None
+        yield Finding("CURRENCY_CODE", f"'{price.currency}' is not an ISO 4217 currency code "
+                      "(three capital letters, such as USD)", "price.currency", guess)
 
 
 def editions(record: Record) -> Iterator[Finding]:
@@ -378,7 +383,9 @@ def _sibling_exists(record: Record, record_id: str) -> bool:
     """Whether the record's directory holds a file for that id (when validating one file)."""
     if record.source is None:
         return False
-    return os.path.isfile(os.path.join(os.path.dirname(record.source), f"{record_id}.yaml"))
+    name = f"{record_id}.yaml"
+    return name != records.ORGANIZATIONS_FILE and os.path.isfile(
+        os.path.join(os.path.dirname(record.source), name))
 
 
 def _closest(word: str, choices: Iterable[str]) -> str | None:
