@@ -99,8 +99,9 @@ def table(cls: type) -> dict[str, FieldSpec]:
 
 # --------------------------------------------------------------------------- loading
 
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_NULL_TAG = "tag:yaml.org,2002:null"
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+"""Plain scalars that YAML reads as null."""
+NULL_TAG = "tag:yaml.org,2002:null"
 
 
 class Builder:
@@ -175,7 +176,7 @@ class Builder:
 
     def value(self, spec: FieldSpec, node: yaml.Node, path: str) -> Any:
         """Convert one node according to its field spec; _INVALID after reporting a problem."""
-        if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG and node.value in _NULLS:
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG and node.value in NULLS:
             return spec.default if spec.kind in ("list", "dict") else None
         kind = spec.kind
         if kind == "struct":

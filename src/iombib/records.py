@@ -26,9 +26,7 @@ ORGANIZATIONS_FILE = "organizations.yaml"
 """Name of the authority file of organizations, kept beside the records."""
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -41,7 +39,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            return _NULL_TAG if implicit[0] and value in _NULLS else _STR_TAG
+            return fields.NULL_TAG if implicit[0] and value in fields.NULLS else _STR_TAG
         return super().resolve(kind, value, implicit)
 _PARALLEL_THRESHOLD = 500
 _PerRecord = Callable[[Record], list[Diagnostic]]
