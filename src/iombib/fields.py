@@ -291,7 +291,7 @@ def json_schema() -> dict[str, Any]:
     defs = {cls.__name__: _struct_schema(cls) for cls in STRUCTS if cls is not model.Record}
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/iombib/iombib/record.schema.json",
+        "$id": "urn:iombib:schema:record",
         "title": "iombib record",
         "description": (model.Record.__doc__ or "").strip().splitlines()[0],
         **_struct_schema(model.Record),
