@@ -20,6 +20,7 @@ from iombib.identifiers import (
     isbn13_to_10,
     isbn_check_digit_10,
     isbn_check_digit_13,
+    isbn_key,
     issn_check_digit,
     normalize_isbn,
 )
@@ -435,3 +436,10 @@ def test_check_functions_never_raise(value: str) -> None:
         for problem in check(value):
             assert problem.code.isupper()
             assert repr(value) in problem.message
+
+
+def test_isbn_key_makes_both_forms_of_one_book_equal() -> None:
+    assert isbn_key("92-9068-590-5") == "9789290685906"
+    assert isbn_key("978-92-9068-590-6") == "9789290685906"
+    assert isbn_key("978 92 9068 590 6") == "9789290685906"
+    assert isbn_key("92-9068-59") is None

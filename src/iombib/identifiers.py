@@ -29,6 +29,7 @@ __all__ = [
     "isbn13_to_10",
     "isbn_check_digit_10",
     "isbn_check_digit_13",
+    "isbn_key",
     "issn_check_digit",
     "normalize_isbn",
 ]
@@ -142,6 +143,23 @@ def normalize_isbn(value: str) -> str:
         raise ValueError(f"ISBN {value!r} has {len(digits)} digits; an ISBN has 10 or 13")
     if len(digits) == 13 and digits.endswith("X"):
         raise ValueError(f"ISBN {value!r} ends in X, which only an ISBN-10 can")
+    return digits
+
+
+def isbn_key(value: str) -> str | None:
+    """The compact ISBN-13 an ISBN stands for (an ISBN-10 gets 978 and a recomputed check
+    digit), so that both forms of one book compare equal; None for a malformed value.
+
+    >>> isbn_key("92-9068-590-5") == isbn_key("978-92-9068-590-6") == "9789290685906"
+    True
+    """
+    try:
+        digits = normalize_isbn(value)
+    except ValueError:
+        return None
+    if len(digits) == 10:
+        first12 = "978" + digits[:9]
+        return first12 + isbn_check_digit_13(first12)
     return digits
 
 

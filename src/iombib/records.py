@@ -41,6 +41,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         if kind is yaml.ScalarNode:
             return fields.NULL_TAG if implicit[0] and value in fields.NULLS else _STR_TAG
         return super().resolve(kind, value, implicit)
+
+
 _PARALLEL_THRESHOLD = 500
 _PerRecord = Callable[[Record], list[Diagnostic]]
 
@@ -66,14 +68,14 @@ class Catalogue:
 
 
 def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "records", *,
-         jobs: int | None = None,
-         per_record: Callable[[Record], list[Diagnostic]] | None = None) -> Catalogue:
+         jobs: int | None = None, per_record: _PerRecord | None = None) -> Catalogue:
     """Read record files and directories of them into a :class:`Catalogue`.
 
     A directory contributes every ``*.yaml`` file in it; its ``organizations.yaml`` is the
     authority file. Problems become diagnostics in ``catalogue.diagnostics``; nothing is raised
     for bad input. ``jobs`` is the number of worker processes (default: all cores for large
-    catalogues, one for small ones).
+    catalogues, one for small ones); ``per_record``, a module-level function, runs on each record
+    inside the workers and its diagnostics are collected with the rest.
 
     >>> catalogue = load("records")  # doctest: +SKIP
     >>> catalogue.get("world-migration-report-2010").isbn[0].value  # doctest: +SKIP

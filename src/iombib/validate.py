@@ -140,32 +140,19 @@ def creators(record: Record) -> Iterator[Finding]:
 
 def isbns(record: Record) -> Iterator[Finding]:
     """ISBN check digits, forms, hyphenation; an e-ISBN may not repeat a print ISBN."""
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     for path, isbn in _isbn_paths(record):
         for problem in identifiers.check_isbn(isbn.value):
             yield Finding(problem.code, problem.message, f"{path}.value", problem.suggestion)
-        key = _isbn_key(isbn.value)
+        key = identifiers.isbn_key(isbn.value)
         if key is None:
             continue
         if key in seen:
-            first = seen[key]
-            code = "EISBN_EQUALS_PRINT" if isbn.medium != _medium(record, first) else \
-                "DUPLICATE_ISBN"
+            first, medium = seen[key]
+            code = "EISBN_EQUALS_PRINT" if isbn.medium != medium else "DUPLICATE_ISBN"
             yield Finding(code, f"ISBN {isbn.value} is also given at {first}", f"{path}.value")
         else:
-            seen[key] = path
-
-
-def _isbn_key(value: str) -> str | None:
-    """The compact ISBN-13 an ISBN stands for, to compare ISBN-10 and ISBN-13 forms."""
-    try:
-        digits = identifiers.normalize_isbn(value)
-    except ValueError:
-        return None
-    if len(digits) == 10:
-        first12 = "978" + digits[:9]
-        return first12 + identifiers.isbn_check_digit_13(first12)
-    return digits
+            seen[key] = (path, isbn.medium)
 
 
 def _isbn_paths(record: Record) -> Iterator[tuple[str, Any]]:
@@ -174,10 +161,6 @@ def _isbn_paths(record: Record) -> Iterator[tuple[str, Any]]:
     for e_index, edition in enumerate(record.editions):
         for index, isbn in enumerate(edition.isbn):
             yield f"editions[{e_index}].isbn[{index}]", isbn
-
-
-def _medium(record: Record, path: str) -> str:
-    return dict(_isbn_paths(record))[path].medium
 
 
 def serial_numbers(record: Record) -> Iterator[Finding]:
@@ -327,7 +310,7 @@ def catalogue_rules(catalogue: Catalogue) -> list[Diagnostic]:
         elif record.id is not None:
             by_id[record.id] = record
         for path, isbn in _isbn_paths(record):
-            key = _isbn_key(isbn.value)
+            key = identifiers.isbn_key(isbn.value)
             if key is None:
                 continue
             owner = isbn_owner.setdefault(key, (record, path))
