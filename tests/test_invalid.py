@@ -75,10 +75,17 @@ def test_case_findings_are_well_formed(case: Path) -> None:
             assert d.location.column is not None and d.location.column >= 1
 
 
+IMPORT_CASES = Path(__file__).parent / "invalid-import"
+
+
 def test_every_code_has_a_case() -> None:
+    """Record codes are covered here; IMPORT_* codes by the reader catalogue of each format
+    (tests/invalid-import/<format>-<case>/expected.yaml, run by tests/formats/)."""
     covered = {entry["code"] for case in CASES for entry in expected_findings(case)}
+    for expected in IMPORT_CASES.glob("*/expected.yaml"):
+        covered |= {e["code"] for e in yaml.safe_load(expected.read_text(encoding="utf-8"))}
     missing = sorted(set(CODES) - covered)
-    assert missing == [], f"codes with no case in tests/invalid: {missing}"
+    assert missing == [], f"codes with no case in tests/invalid or tests/invalid-import: {missing}"
 
 
 def test_encoding_case_really_is_not_utf8() -> None:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from iombib import fields
-from iombib.diagnostics import CODES, IombibError, Severity
+from iombib import convert, fields, formats
+from iombib.diagnostics import CODES, Diagnostic, IombibError, Severity
+from iombib.records import (
+    ORGANIZATIONS_FILE,
+    load_organizations,
+    open_atomic,
+    organizations_yaml,
+    read_text,
+    to_yaml,
+    write_atomic,
+    write_record,
+)
 from iombib.validate import check, summary
 
 _FORMATS = click.Choice(["text", "json"])
@@ -62,3 +73,145 @@ def codes_command() -> None:
     width = max(len(code) for code in CODES)
     for code, (severity, meaning) in CODES.items():
         click.echo(f"{code:<{width}}  {severity:<7}  {meaning}")
+
+
+def _report(diagnostics: list[Diagnostic], output_format: str = "text") -> None:
+    """Print diagnostics on standard error, as text lines or a JSON array."""
+    if output_format == "json":
+        click.echo(json.dumps([d.to_dict() for d in diagnostics], ensure_ascii=False, indent=2),
+                   err=True)
+    else:
+        for diagnostic in diagnostics:
+            click.echo(diagnostic.format(), err=True)
+
+
+def _format_module(name: str) -> object:
+    try:
+        return formats.get(name)
+    except IombibError as error:
+        raise click.BadParameter(str(error), param_hint="--to/--from") from error
+
+
+@main.command("formats")
+def formats_command() -> None:
+    """List the formats iombib writes and reads, with their file suffixes."""
+    for name in formats.names():
+        module = formats.get(name)
+        mode = "write, read" if formats.readable(name) else "write"
+        click.echo(f"{name:<9} {', '.join(module.SUFFIXES):<26} {mode:<12} {module.DESCRIPTION}")
+
+
+@main.command("export")
+@click.argument("selection", nargs=-1)
+@click.option("--to", "format_name", required=True, metavar="FORMAT",
+              help="Output format: " + ", ".join(formats.names()) + ".")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (atomically) instead of standard output.")
+@click.option("--lang", "language", metavar="CODE",
+              help="Language edition of multilingual works (ISO 639-1: en, fr, es ...).")
+@click.option("--ascii", "ascii_only", is_flag=True,
+              help="ASCII only, other characters escaped as the format allows (BibTeX: LaTeX).")
+@click.option("--records", "records_dir", type=click.Path(file_okay=False), default="records",
+              show_default=True, help="Catalogue directory that record ids are looked up in.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores for large exports).")
+def export_command(selection: tuple[str, ...], format_name: str, output: str | None,
+                   language: str | None, ascii_only: bool, records_dir: str,
+                   jobs: int | None) -> None:
+    """Convert records to FORMAT (default: the whole catalogue in ./records).
+
+    SELECTION is any mix of record files, directories and record ids. Records with errors are
+    reported and the export fails (exit 1) without writing anything.
+    """
+    module = _format_module(format_name)
+    if language is not None and (len(language) != 2 or not language.isalpha()):
+        raise click.BadParameter(f"'{language}' is not an ISO 639-1 code such as en, fr or es",
+                                 param_hint="--lang")
+    paths, ids = _split_selection(selection, records_dir)
+    catalogue, diagnostics = check(paths, jobs=jobs)
+    if ids:
+        by_id = {r.id: r for r in catalogue.records}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise click.BadParameter(f"no record with id {', '.join(missing)} in {records_dir}",
+                                     param_hint="SELECTION")
+        catalogue.records = [by_id[i] for i in ids]
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        _report(errors)
+        raise click.ClickException(f"{len(errors)} errors in the records; nothing written")
+    if output is None:
+        stream = click.get_text_stream("stdout")
+        convert.write(catalogue, module.NAME, stream, language=language, ascii=ascii_only,
+                      jobs=jobs)
+        return
+    with open_atomic(output) as stream:
+        convert.write(catalogue, module.NAME, stream, language=language, ascii=ascii_only,
+                      jobs=jobs)
+    click.echo(f"{len(catalogue)} records written to {output}", err=True)
+
+
+def _split_selection(selection: tuple[str, ...], records_dir: str) -> tuple[list[str], list[str]]:
+    """Paths to load and record ids to pick: an argument that is no file is an id."""
+    paths = [s for s in selection if Path(s).exists()]
+    ids = [s for s in selection if not Path(s).exists()]
+    if ids or not paths:
+        paths.append(records_dir)
+    return paths, ids
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--from", "format_name", metavar="FORMAT",
+              help="Input format (default: from the file suffix).")
+@click.option("-o", "--output", "directory", type=click.Path(file_okay=False),
+              help="Write one YAML record per file into this directory (default: print them).")
+@click.option("--records", "records_dir", type=click.Path(file_okay=False), default="records",
+              show_default=True, help="Catalogue whose authority file names are mapped onto.")
+@click.option("--format", "output_format", type=_FORMATS, default="text", show_default=True,
+              help="How diagnostics are printed.")
+def import_command(file: str, format_name: str | None, directory: str | None,
+                   records_dir: str, output_format: str) -> None:
+    """Read FILE (BibTeX, CSL-JSON, MARCXML, RIS) into canonical YAML records.
+
+    Everything that could not be mapped is reported; exit 1 when an entry could not be read.
+    Corporate names missing from the authority file are proposed as new entries, added to
+    DIR/organizations.yaml.
+    """
+    module = formats.for_path(file) if format_name is None else _format_module(format_name)
+    if module is None:
+        raise click.BadParameter(f"cannot tell the format of {file}; give --from "
+                                 f"({', '.join(formats.names())})", param_hint="--from")
+    if not formats.readable(module.NAME):
+        raise click.BadParameter(f"format '{module.NAME}' cannot be read", param_hint="--from")
+    text, problems = read_text(file)
+    if text is None:
+        _report(problems, output_format)
+        sys.exit(1)
+    authority = Path(records_dir) / ORGANIZATIONS_FILE
+    organizations = load_organizations(authority)[0] if authority.is_file() else {}
+    if directory is not None:
+        target_authority = Path(directory) / ORGANIZATIONS_FILE
+        if target_authority.is_file():
+            organizations.update(load_organizations(target_authority)[0])
+    imported = convert.read(text, module.NAME, organizations=organizations, source=file)
+    _report(imported.diagnostics, output_format)
+    if directory is None:
+        for record in imported.records:
+            click.echo("---")
+            click.echo(to_yaml(record), nl=False)
+    else:
+        for record in imported.records:
+            write_record(record, directory)
+        if imported.new_organizations:
+            _add_organizations(Path(directory) / ORGANIZATIONS_FILE,
+                               imported.new_organizations)
+        click.echo(f"{len(imported.records)} records written to {directory}", err=True)
+    sys.exit(1 if any(d.is_error for d in imported.diagnostics) else 0)
+
+
+def _add_organizations(path: Path, new: dict) -> None:
+    """Append proposed authority entries to an authority file, atomically."""
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    existing = existing if not existing or existing.endswith("\n") else existing + "\n"
+    write_atomic(path, existing + organizations_yaml(new))

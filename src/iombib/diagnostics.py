@@ -69,6 +69,17 @@ CODES: dict[str, tuple[Severity, str]] = {
     "DUPLICATE_EDITION": (Severity.ERROR, "Two editions of a record have the same language."),
     "EMPTY_VALUE": (Severity.ERROR, "A text field is empty or only whitespace."),
     "WHITESPACE": (Severity.WARNING, "A single-line field has stray or doubled whitespace."),
+    # Importing other formats
+    "IMPORT_SYNTAX": (Severity.ERROR, "The input is not well-formed in its format; the entry is "
+                      "skipped."),
+    "IMPORT_UNMAPPED": (Severity.WARNING, "A field of the input has no place in the record format; "
+                        "it is kept in the record's notes."),
+    "IMPORT_VALUE": (Severity.WARNING, "A value of the input could not be read as its field needs; "
+                     "it is kept in the record's notes."),
+    "IMPORT_INCOMPLETE": (Severity.WARNING, "The input lacks a field the record format requires; "
+                          "the field is listed in provenance.incomplete."),
+    "IMPORT_NEW_ORG": (Severity.WARNING, "A corporate name is not in the authority file; a new "
+                       "entry is proposed for it."),
 }
 """Every diagnostic code with its severity and what it means."""
 

@@ -281,6 +281,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def undump(cls: type, data: dict[str, Any]) -> Any:
+    """The inverse of :func:`dump` for data that was dumped (or validated) before: no checks.
+
+    >>> undump(model.Price, {"amount": 60, "currency": "USD"})
+    Price(amount=60, currency='USD')
+    """
+    converters = _converters(cls)
+    return cls(**{key: value if converters[key] is None else converters[key](value)
+                  for key, value in data.items()})
+
+
+@functools.cache
+def _converters(cls: type) -> dict[str, Callable[[Any], Any] | None]:
+    """Per field, what turns dumped data back into the model's value (None: as it is)."""
+    converters: dict[str, Callable[[Any], Any] | None] = {}
+    for key, spec in table(cls).items():
+        item = spec.item
+        if spec.kind == "struct":
+            converters[key] = functools.partial(undump, spec.struct)
+        elif spec.kind == "list" and item is not None and item.kind == "struct":
+            converters[key] = functools.partial(_undump_list, item.struct)
+        else:
+            converters[key] = {"list": list, "dict": dict}.get(spec.kind)
+    return converters
+
+
+def _undump_list(cls: type, values: list[dict[str, Any]]) -> list[Any]:
+    return [undump(cls, v) for v in values]
+
+
 # --------------------------------------------------------------------------- schema
 
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number"}

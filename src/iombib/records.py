@@ -8,6 +8,7 @@ validation, are recovered on demand by :func:`locate`, so a clean catalogue pays
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -15,10 +16,12 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import yaml
 
 from iombib import fields
+from iombib.cache import RecordCache, Stamp, stamp
 from iombib.diagnostics import Diagnostic, IombibError, Location
 from iombib.model import Organization, Record
 
@@ -68,14 +71,16 @@ class Catalogue:
 
 
 def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "records", *,
-         jobs: int | None = None, per_record: _PerRecord | None = None) -> Catalogue:
+         jobs: int | None = None, per_record: _PerRecord | None = None,
+         cached: bool = False) -> Catalogue:
     """Read record files and directories of them into a :class:`Catalogue`.
 
     A directory contributes every ``*.yaml`` file in it; its ``organizations.yaml`` is the
     authority file. Problems become diagnostics in ``catalogue.diagnostics``; nothing is raised
     for bad input. ``jobs`` is the number of worker processes (default: all cores for large
     catalogues, one for small ones); ``per_record``, a module-level function, runs on each record
-    inside the workers and its diagnostics are collected with the rest.
+    inside the workers and its diagnostics are collected with the rest. ``cached`` reuses the
+    results for files unchanged since an earlier load (see :mod:`iombib.cache`).
 
     >>> catalogue = load("records")  # doctest: +SKIP
     >>> catalogue.get("world-migration-report-2010").isbn[0].value  # doctest: +SKIP
@@ -90,9 +95,16 @@ def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "rec
         catalogue.organizations.update(orgs)
         catalogue.diagnostics.extend(diagnostics)
         catalogue.authority_found = True
-    for records, diagnostics in _load_files(files, jobs, per_record):
-        catalogue.records.extend(records)
-        catalogue.diagnostics.extend(diagnostics)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for record, diagnostics in _load_files(files, jobs, per_record, cached):
+            if record is not None:
+                catalogue.records.append(record)
+            catalogue.diagnostics.extend(diagnostics)
+    finally:
+        if collecting:
+            gc.enable()
     return catalogue
 
 
@@ -125,24 +137,58 @@ def _expand(paths: list[str | os.PathLike[str]],
     return files, authority
 
 
-def _load_files(files: list[str], jobs: int | None, per_record: _PerRecord | None
-                ) -> Iterator[tuple[list[Record], list[Diagnostic]]]:
+_FileResult = tuple[str, Record | None, list[Diagnostic]]
+
+
+def _load_files(files: list[str], jobs: int | None, per_record: _PerRecord | None,
+                cached: bool) -> Iterator[tuple[Record | None, list[Diagnostic]]]:
+    """Each file's record and diagnostics, in file order; unchanged files come from the cache
+    when ``cached`` (see :mod:`iombib.cache`)."""
+    caches: dict[Path, RecordCache] = {}
+    stamps: dict[str, Stamp] = {}
+    found: dict[str, tuple[Record | None, list[Diagnostic]]] = {}
+    if cached:
+        purpose = getattr(per_record, "__qualname__", "load")
+        for path in files:
+            folder = Path(path).parent
+            if folder not in caches:
+                caches[folder] = RecordCache(folder, purpose)
+            try:
+                stamps[path] = stamp(os.stat(path))
+            except OSError:
+                continue
+            hit = caches[folder].get(path, stamps[path])
+            if hit is not None:
+                found[path] = hit
+    missing = [path for path in files if path not in found]
+    for path, record, diagnostics in _read_files(missing, jobs, per_record):
+        found[path] = (record, diagnostics)
+        if path in stamps:
+            caches[Path(path).parent].put(path, stamps[path], record, diagnostics)
+    for folder, cache in caches.items():
+        cache.keep_only({p.name for p in folder.glob("*.yaml")})
+        cache.save()
+    for path in files:
+        yield found[path]
+
+
+def _read_files(files: list[str], jobs: int | None, per_record: _PerRecord | None
+                ) -> Iterator[_FileResult]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or (jobs is None and len(files) < _PARALLEL_THRESHOLD):
-        yield _load_chunk(files, per_record)
+        yield from _load_chunk(files, per_record)
         return
     size = max(200, len(files) // (workers * 8))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     from concurrent.futures import ProcessPoolExecutor  # only large catalogues pay its import
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_load_chunk, chunks, [per_record] * len(chunks))
+        for results in pool.map(_load_chunk, chunks, [per_record] * len(chunks)):
+            yield from results
 
 
-def _load_chunk(files: list[str], per_record: _PerRecord | None
-                ) -> tuple[list[Record], list[Diagnostic]]:
-    records: list[Record] = []
-    diagnostics: list[Diagnostic] = []
+def _load_chunk(files: list[str], per_record: _PerRecord | None) -> list[_FileResult]:
+    results: list[_FileResult] = []
     # Records and YAML nodes hold no reference cycles, so the cyclic collector has nothing to
     # find; left on, it rescans every live record again and again as the catalogue grows.
     collecting = gc.isenabled()
@@ -150,15 +196,13 @@ def _load_chunk(files: list[str], per_record: _PerRecord | None
     try:
         for path in files:
             record, problems = load_file(path)
-            diagnostics.extend(problems)
-            if record is not None:
-                records.append(record)
-                if per_record is not None:
-                    diagnostics.extend(per_record(record))
+            if record is not None and per_record is not None:
+                problems = problems + per_record(record)
+            results.append((path, record, problems))
     finally:
         if collecting:
             gc.enable()
-    return records, diagnostics
+    return results
 
 
 def load_file(path: str | os.PathLike[str]) -> tuple[Record | None, list[Diagnostic]]:
@@ -339,16 +383,39 @@ def write_record(record: Record, directory: str | os.PathLike[str]) -> Path:
 
 def write_atomic(target: str | os.PathLike[str], text: str) -> None:
     """Replace a file with new text so readers see the old file or the new, never a part."""
+    with open_atomic(target) as stream:
+        stream.write(text)
+
+
+@contextlib.contextmanager
+def open_atomic(target: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A text stream that replaces ``target`` when the block ends without an exception.
+
+    The text goes to a temporary file beside the target, which is synced and renamed over it;
+    on an exception the target is left as it was and the temporary file is removed.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def organizations_yaml(organizations: dict[str, Organization]) -> str:
+    """Authority entries as YAML text, in the form of ``organizations.yaml``."""
+    data = {key: fields.dump(org) for key, org in organizations.items()}
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)

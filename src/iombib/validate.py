@@ -395,9 +395,10 @@ def validate(catalogue: Catalogue | Iterable[Record]) -> list[Diagnostic]:
 
 
 def check(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "records", *,
-          jobs: int | None = None) -> tuple[Catalogue, list[Diagnostic]]:
-    """Load and validate in one pass, running record rules in the loading workers."""
-    catalogue = records.load(paths, jobs=jobs, per_record=validate_record)
+          jobs: int | None = None, cached: bool = True) -> tuple[Catalogue, list[Diagnostic]]:
+    """Load and validate in one pass, running record rules in the loading workers; files
+    unchanged since the last check come from the cache (see :mod:`iombib.cache`)."""
+    catalogue = records.load(paths, jobs=jobs, per_record=validate_record, cached=cached)
     found = catalogue.diagnostics + catalogue_rules(catalogue)
     return catalogue, sort_diagnostics(found)
 
