@@ -6,6 +6,7 @@ Migration.
 >>> errors = [d for d in iombib.validate(catalogue) if d.is_error]  # doctest: +SKIP
 """
 
+from iombib.convert import Imported, export, read, write
 from iombib.diagnostics import CODES, Diagnostic, IombibError, Location, Severity
 from iombib.model import (
     Creator,
@@ -28,6 +29,7 @@ __all__ = [
     "Creator",
     "Diagnostic",
     "Edition",
+    "Imported",
     "IombibError",
     "Isbn",
     "Location",
@@ -40,7 +42,10 @@ __all__ = [
     "Severity",
     "Url",
     "check",
+    "export",
     "load",
+    "read",
     "validate",
+    "write",
     "write_record",
 ]
