@@ -92,7 +92,7 @@ class RecordCache:
 
         Paths in them are given as ``path`` is now, whatever they were when cached.
         """
-        entry = self.entries.get(Path(path).name)
+        entry = self.entries.get(os.path.basename(path))
         if entry is None or tuple(entry[0]) != file_stamp:
             return None
         _, plain, cached_path, rejected, diagnostics = entry
@@ -109,7 +109,7 @@ class RecordCache:
         if self.path is None or file_stamp[0] > time.time_ns() - _RACY_NS:
             return
         plain = fields.dump(record) if record is not None else None
-        self.entries[Path(path).name] = (
+        self.entries[os.path.basename(path)] = (
             file_stamp, plain, path, sorted(record.rejected) if record else [],
             [_plain(d) for d in diagnostics])
         self.changed = True

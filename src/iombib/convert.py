@@ -18,7 +18,7 @@ from iombib.diagnostics import Diagnostic, IombibError
 from iombib.formats import ExportOptions, Writer
 from iombib.importing import ImportContext
 from iombib.model import Organization, Record
-from iombib.records import Catalogue
+from iombib.records import Catalogue, paused_gc
 
 _PARALLEL_THRESHOLD = 5000
 _CHUNK = 2000
@@ -42,13 +42,14 @@ def write(records: Catalogue | Iterable[Record], format_name: str, stream: TextI
     whole). Large exports render in ``jobs`` worker processes (default: all cores)."""
     module = formats.get(format_name)
     sequence, options = _options(records, organizations, language, ascii)
-    writer: Writer = module.Writer(sequence, options)
-    stream.write(writer.header())
-    for index, text in enumerate(_entries(writer, sequence, jobs)):
-        if index:
-            stream.write(writer.separator)
-        stream.write(text)
-    stream.write(writer.footer())
+    with paused_gc():
+        writer: Writer = module.Writer(sequence, options)
+        stream.write(writer.header())
+        for index, text in enumerate(_entries(writer, sequence, jobs)):
+            if index:
+                stream.write(writer.separator)
+            stream.write(text)
+        stream.write(writer.footer())
 
 
 def export(records: Catalogue | Iterable[Record], format_name: str, *,

@@ -95,17 +95,28 @@ def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "rec
         catalogue.organizations.update(orgs)
         catalogue.diagnostics.extend(diagnostics)
         catalogue.authority_found = True
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         for record, diagnostics in _load_files(files, jobs, per_record, cached):
             if record is not None:
                 catalogue.records.append(record)
             catalogue.diagnostics.extend(diagnostics)
+    return catalogue
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while records are built or walked.
+
+    Records and YAML nodes hold no reference cycles, so the collector has nothing to find; left
+    on, it rescans every live record again and again as a large catalogue grows.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
-    return catalogue
 
 
 def _expand(paths: list[str | os.PathLike[str]],
@@ -144,15 +155,15 @@ def _load_files(files: list[str], jobs: int | None, per_record: _PerRecord | Non
                 cached: bool) -> Iterator[tuple[Record | None, list[Diagnostic]]]:
     """Each file's record and diagnostics, in file order; unchanged files come from the cache
     when ``cached`` (see :mod:`iombib.cache`)."""
-    caches: dict[Path, RecordCache] = {}
+    caches: dict[str, RecordCache] = {}
     stamps: dict[str, Stamp] = {}
     found: dict[str, tuple[Record | None, list[Diagnostic]]] = {}
     if cached:
         purpose = getattr(per_record, "__qualname__", "load")
         for path in files:
-            folder = Path(path).parent
+            folder = os.path.dirname(path)
             if folder not in caches:
-                caches[folder] = RecordCache(folder, purpose)
+                caches[folder] = RecordCache(Path(folder), purpose)
             try:
                 stamps[path] = stamp(os.stat(path))
             except OSError:
@@ -164,9 +175,9 @@ def _load_files(files: list[str], jobs: int | None, per_record: _PerRecord | Non
     for path, record, diagnostics in _read_files(missing, jobs, per_record):
         found[path] = (record, diagnostics)
         if path in stamps:
-            caches[Path(path).parent].put(path, stamps[path], record, diagnostics)
+            caches[os.path.dirname(path)].put(path, stamps[path], record, diagnostics)
     for folder, cache in caches.items():
-        cache.keep_only({p.name for p in folder.glob("*.yaml")})
+        cache.keep_only({p.name for p in Path(folder).glob("*.yaml")})
         cache.save()
     for path in files:
         yield found[path]
@@ -189,19 +200,12 @@ def _read_files(files: list[str], jobs: int | None, per_record: _PerRecord | Non
 
 def _load_chunk(files: list[str], per_record: _PerRecord | None) -> list[_FileResult]:
     results: list[_FileResult] = []
-    # Records and YAML nodes hold no reference cycles, so the cyclic collector has nothing to
-    # find; left on, it rescans every live record again and again as the catalogue grows.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         for path in files:
             record, problems = load_file(path)
             if record is not None and per_record is not None:
                 problems = problems + per_record(record)
             results.append((path, record, problems))
-    finally:
-        if collecting:
-            gc.enable()
     return results
 
 

@@ -399,7 +399,8 @@ def check(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "re
     """Load and validate in one pass, running record rules in the loading workers; files
     unchanged since the last check come from the cache (see :mod:`iombib.cache`)."""
     catalogue = records.load(paths, jobs=jobs, per_record=validate_record, cached=cached)
-    found = catalogue.diagnostics + catalogue_rules(catalogue)
+    with records.paused_gc():
+        found = catalogue.diagnostics + catalogue_rules(catalogue)
     return catalogue, sort_diagnostics(found)
 
 
