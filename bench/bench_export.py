@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import write_catalogue
+from synthetic import write_catalogue  # noqa: E402
 
-from iombib import formats
+from iombib import formats  # noqa: E402
 
 
 def _age(directory: Path) -> None:
