@@ -93,8 +93,13 @@ def _format_module(name: str) -> object:
 
 
 @main.command("formats")
-def formats_command() -> None:
+@click.option("--losses", is_flag=True,
+              help="Print, as a Markdown table, what each format cannot carry and where it goes.")
+def formats_command(losses: bool) -> None:
     """List the formats iombib writes and reads, with their file suffixes."""
+    if losses:
+        click.echo(formats.losses_table(), nl=False)
+        return
     for name in formats.names():
         module = formats.get(name)
         mode = "write, read" if formats.readable(name) else "write"

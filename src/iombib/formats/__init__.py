@@ -126,3 +126,14 @@ def for_path(path: str) -> ModuleType | None:
 def readable(name: str) -> bool:
     """True when the format can be read back into records."""
     return hasattr(get(name), "read")
+
+
+def losses_table() -> str:
+    """A Markdown table, per readable format, of the record fields it cannot carry and where
+    they go instead (each module's ``LOSSES``); docs/formats.md holds it."""
+    rows = ["| format | record field | what happens to it |", "|---|---|---|"]
+    for name in names():
+        module = get(name)
+        for path, fate in sorted(getattr(module, "LOSSES", {}).items()):
+            rows.append(f"| {name} | `{path}` | {fate.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
