@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iombib.diagnostics import Diagnostic, Location
-from iombib.model import Organization, Provenance, Record
+from iombib.model import Creator, Organization, Provenance, Record
 from iombib.validate import language, language_from_name
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -76,6 +76,28 @@ class ImportContext:
         self.report("IMPORT_NEW_ORG", f"'{name.strip()}' is not in the authority file; proposed "
                     f"as '{key}'", line=line, record_id=record_id, field_name="creators")
         return key
+
+    def org_match(self, text: str) -> tuple[str, str | None] | None:
+        """The authority key and subdivision of a corporate name written ``Name[. Subdivision]``
+        in any language (or as an acronym), or None when no known body matches."""
+        best: tuple[int, str, str | None] | None = None
+        for pool in (self.organizations, self.new_organizations):
+            for key, org in pool.items():
+                for spelling in {*org.name.values(), *org.acronym.values()}:
+                    if text == spelling:
+                        return key, None
+                    if text.startswith(spelling + ". ") and (best is None or
+                                                            len(spelling) > best[0]):
+                        best = (len(spelling), key, text[len(spelling) + 2:].strip() or None)
+        return (best[1], best[2]) if best else None
+
+    def corporate(self, text: str, *, line: int | None = None,
+                  record_id: str | None = None) -> Creator:
+        """A corporate creator: a known body (with any subdivision), else a proposed new one."""
+        found = self.org_match(text)
+        if found is None:
+            return Creator(org=self.org_key(text, line=line, record_id=record_id))
+        return Creator(org=found[0], subdivision=found[1])
 
     def language_code(self, value: str) -> str | None:
         """An ISO 639-1 code from a code (``en``, ``eng``, ``fre``) or a name (``Français``)."""

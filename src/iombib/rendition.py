@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from iombib.model import Creator, Isbn, Organization, Record, Url
+from iombib.model import Creator, Edition, Isbn, Organization, Record, Url
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +88,24 @@ class Rendition:
         """The creators with one of these roles, in printed order."""
         return [c for c in self.record.creators if c.role in roles]
 
+    def other_editions(self) -> list[Edition]:
+        """The language editions not chosen, the primary one included when another is chosen
+        (holding what differs from this edition, its ISBNs and URLs)."""
+        record = self.record
+        if self.is_primary:
+            return list(record.editions)
+        primary_language = record.languages[0] if record.languages else None
+        primary = Edition(
+            language=primary_language or "und",
+            title=record.title if record.title != self.title else None,
+            subtitle=record.subtitle if record.subtitle != self.subtitle else None,
+            short_title=record.short_title if record.short_title != self.short_title else None,
+            issued=record.issued if record.issued != self.issued else None,
+            pages=record.pages if record.pages != self.pages else None,
+            isbn=list(record.isbn),
+            urls=[u for u in record.urls if u.language in (None, primary_language)])
+        return [primary, *(e for e in record.editions if e.language != self.language)]
+
     @property
     def full_title(self) -> str:
         """Title and subtitle joined as a citation prints them ("Title: Subtitle")."""
@@ -101,6 +119,22 @@ def join_title(title: str, subtitle: str | None) -> str:
     if title.rstrip().endswith((":", "?", "!", ".")):
         return f"{title} {subtitle}"
     return f"{title}: {subtitle}"
+
+
+def split_title(full: str, title: str) -> tuple[str, str | None] | None:
+    """(title, subtitle) when ``full`` is ``title`` joined with a subtitle by
+    :func:`join_title`, else None.
+
+    >>> split_title("Report: Migrants and Cities", "Report")
+    ('Report', 'Migrants and Cities')
+    """
+    if not full.startswith(title) or full == title:
+        return None
+    rest = full[len(title):]
+    for sep in (": ", " "):
+        if rest.startswith(sep) and join_title(title, rest[len(sep):]) == full:
+            return title, rest[len(sep):]
+    return None
 
 
 def resolve(record: Record, organizations: dict[str, Organization],

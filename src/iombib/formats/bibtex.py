@@ -270,7 +270,8 @@ def parse_names(value: str, context: ImportContext, *, line: int | None = None,
             continue
         if name.startswith("{") and len(_split_top(name, r"\s+|,")) == 1 \
                 and name.endswith("}") and _balanced_outer(name):
-            creators.append(_org_creator(_clean(name[1:-1]), context, line, record_id))
+            creators.append(context.corporate(_clean(name[1:-1]), line=line,
+                                              record_id=record_id))
             continue
         parts = [p.strip() for p in _split_top(name, ",")]
         given = suffix = None
@@ -306,21 +307,6 @@ def _balanced_outer(text: str) -> bool:
         if depth == 0:
             return index == len(text) - 1
     return False
-
-
-def _org_creator(name: str, context: ImportContext, line: int | None,
-                 record_id: str | None) -> Creator:
-    """A corporate name: an authority name (any language) with what follows ". " as its
-    subdivision, or a whole name looked up (and proposed when new)."""
-    known = sorted(((n, key) for key, org in context.organizations.items()
-                    for n in (*org.name.values(), *org.acronym.values())),
-                   key=lambda item: -len(item[0]))
-    for spelling, key in known:
-        if name == spelling:
-            return Creator(org=key)
-        if name.startswith(spelling + ". "):
-            return Creator(org=key, subdivision=name[len(spelling) + 2:].strip() or None)
-    return Creator(org=context.org_key(name, line=line, record_id=record_id))
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from iombib.model import (
     Series,
     Url,
 )
-from iombib.rendition import Rendition, date_parts, format_date, join_title
+from iombib.rendition import Rendition, date_parts, format_date, join_title, split_title
 
 NAME = "ris"
 SUFFIXES = (".ris",)
@@ -337,29 +337,14 @@ def _person(text: str) -> Creator:
                    particle=" ".join(particle) or None, suffix=suffix.strip() or None)
 
 
-def _org_match(text: str, context: ImportContext) -> tuple[str, str | None] | None:
-    """The authority key (and subdivision) of a corporate name written ``Name[. Subdivision]``."""
-    best: tuple[int, str, str | None] | None = None
-    for pool in (context.organizations, context.new_organizations):
-        for key, org in pool.items():
-            for spelling in {*org.name.values(), *org.acronym.values()}:
-                if text == spelling:
-                    return key, None
-                if text.startswith(spelling + ". ") and (best is None or len(spelling) > best[0]):
-                    best = (len(spelling), key, text[len(spelling) + 2:])
-    return (best[1], best[2]) if best else None
-
-
 def _creator(text: str, role: str, reading: _Reading) -> Creator:
     """A corporate name known to the authority file, a person ``Family, Given``, or else a new
     corporate name (a name with no comma is corporate, as Zotero reads it)."""
-    found = _org_match(text, reading.context)
-    if found is None and "," in text:
+    if "," in text and reading.context.org_match(text) is None:
         creator = _person(text)
     else:
-        key, subdivision = found or (reading.context.org_key(
-            text, line=reading.line, record_id=reading.record_id), None)
-        creator = Creator(org=key, subdivision=subdivision)
+        creator = reading.context.corporate(text, line=reading.line,
+                                            record_id=reading.record_id)
     creator.role = role  # type: ignore[assignment]
     return creator
 
@@ -447,30 +432,12 @@ def _tag_paths(ty: str) -> set[str]:
     return {row.path for row in FIELD_TAGS if row.write and row.holds(ty)}
 
 
-def _other_editions(rendition: Rendition) -> list[Edition]:
-    """The language editions not chosen, the primary one included when another is chosen."""
-    record = rendition.record
-    if rendition.is_primary:
-        return list(record.editions)
-    primary_language = record.languages[0] if record.languages else None
-    primary = Edition(
-        language=primary_language or "und",
-        title=record.title if record.title != rendition.title else None,
-        subtitle=record.subtitle if record.subtitle != rendition.subtitle else None,
-        short_title=record.short_title if record.short_title != rendition.short_title else None,
-        issued=record.issued if record.issued != rendition.issued else None,
-        pages=record.pages if record.pages != rendition.pages else None,
-        isbn=list(record.isbn),
-        urls=[u for u in record.urls if u.language in (None, primary_language)])
-    return [primary, *(e for e in record.editions if e.language != rendition.language)]
-
-
 def _url_label(url: Url) -> str:
     return "PDF" if url.kind == "pdf" else "URL"
 
 
 def _edition_lines(rendition: Rendition) -> list[str]:
-    editions = _other_editions(rendition)
+    editions = rendition.other_editions()
     if not editions:
         return []
     lines = ["Other language editions: " + ", ".join(e.language for e in editions)]
@@ -496,21 +463,10 @@ def _title_lines(rendition: Rendition) -> tuple[list[tuple[str, str]], list[str]
     short_tag = short or (title if subtitle else None)
     if short_tag:
         tags.append(("ST", short_tag))
-    split = _split_title(full, short_tag) if short_tag else None
+    split = split_title(full, short_tag) if short_tag else None
     notes = [] if split == (title, subtitle) or (split is None and not subtitle) else [
         f"Title proper: {title}"]
     return tags, notes
-
-
-def _split_title(full: str, title: str) -> tuple[str, str | None] | None:
-    """(title, subtitle) when ``full`` is ``title`` joined with a subtitle, else None."""
-    if not full.startswith(title) or full == title:
-        return None
-    rest = full[len(title):]
-    for sep in (": ", " "):
-        if rest.startswith(sep) and join_title(title, rest[len(sep):]) == full:
-            return title, rest[len(sep):]
-    return None
 
 
 class Writer(BaseWriter):
@@ -939,9 +895,9 @@ class _Builder:
         if full is None:
             return proper, None, short
         if proper is not None:
-            split = _split_title(full, proper)
+            split = split_title(full, proper)
             return proper, split[1] if split else None, short
-        split = _split_title(full, short) if short else None
+        split = split_title(full, short) if short else None
         if split:
             return split[0], split[1], None
         return full, None, short
