@@ -49,15 +49,17 @@ def test_export_an_id_from_the_default_catalogue(name: str, tmp_path: Path,
     monkeypatch.chdir(ROOT)
     result = run("export", "--to", name, WMR)
     assert result.exit_code == 0, result.output
-    assert "978-92-9068-590-6" in result.output
-    assert "The Future of Migration" in result.output
+    # BibTeX braces protected capitals; MARC 020 writes ISBNs without hyphens.
+    plain = result.output.replace("{", "").replace("}", "").replace("-", "")
+    assert "9789290685906" in plain
+    assert "The Future of Migration" in plain
 
 
 @pytest.mark.parametrize("name", formats.names())
 def test_lang_picks_the_french_edition(name: str, catalogue: Path) -> None:
     result = run("export", "--to", name, "--lang", "fr", str(catalogue / f"{WMR}.yaml"))
     assert result.exit_code == 0, result.output
-    assert "978-92-9068-591-3" in result.output  # the French ISBN ...
+    assert "9789290685913" in result.output.replace("-", "")  # the French ISBN ...
     assert "Organisation internationale pour les migrations" in result.output
 
 

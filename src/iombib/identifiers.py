@@ -146,6 +146,18 @@ def normalize_isbn(value: str) -> str:
     return digits
 
 
+def isbn_valid(value: str) -> bool:
+    """True for an ISBN-10 or ISBN-13 (any hyphenation) with a right check digit.
+
+    >>> isbn_valid("978-92-9068-709-2"), isbn_valid("9789290687093"), isbn_valid("92-9068")
+    (True, False, False)
+    """
+    try:
+        return _isbn_checksum_ok(normalize_isbn(value))
+    except ValueError:
+        return False
+
+
 def isbn_key(value: str) -> str | None:
     """The compact ISBN-13 an ISBN stands for (an ISBN-10 gets 978 and a recomputed check
     digit), so that both forms of one book compare equal; None for a malformed value.

@@ -93,6 +93,13 @@ def test_a_book_with_only_editors_is_an_edited_book_whose_au_lines_are_editors()
     assert read_one(iombib.export([rec], "ris"))[0].creators[0].role == "editor"
 
 
+def test_an_edited_manual_is_edbook_with_its_m3_and_comes_back_a_manual() -> None:
+    rec = record(type="manual", creators=[Creator(family="Doe", role="editor")])
+    assert (tag_values(rec, "TY"), tag_values(rec, "M3")) == (["EDBOOK"], ["Manual"])
+    back, diagnostics = read_one(iombib.export([rec], "ris"))
+    assert diagnostics == [] and back.type == "manual"
+
+
 @pytest.mark.parametrize(("record_type", "tag"), [
     ("book", "A3"), ("manual", "A3"), ("report", "ED"), ("brief", "ED"), ("chapter", "A2"),
     ("conference-report", "A2"), ("article", "A2"), ("serial-issue", "A2")])

@@ -214,17 +214,6 @@ def _isbn_text(isbns: Sequence[Isbn]) -> str | None:
     return "; ".join(parts) or None
 
 
-def _isbn_ok(value: str) -> bool:
-    """True for an ISBN-10 or ISBN-13 with a right check digit."""
-    try:
-        digits = identifiers.normalize_isbn(value)
-    except ValueError:
-        return False
-    if len(digits) == 10:
-        return identifiers.isbn_check_digit_10(digits[:9]) == digits[9]
-    return identifiers.isbn_check_digit_13(digits[:12]) == digits[12]
-
-
 _ISBN_PART = re.compile(r"^([0-9Xx-]+)(?: \((.*)\))?$")
 
 
@@ -232,7 +221,7 @@ def _isbn_values(text: str, reading: _Reading) -> list[Isbn]:
     found = []
     for part in (p.strip() for p in text.split(";")):
         match = _ISBN_PART.match(part)
-        if not part or not match or not _isbn_ok(match.group(1)):
+        if not part or not match or not identifiers.isbn_valid(match.group(1)):
             raise ValueError(f"'{part}' is not an ISBN")
         value = match.group(1)
         if "-" not in value:
@@ -743,7 +732,8 @@ class _Builder:
         elif tag == "ST":
             self._set("short_tag", value, line, label)
         elif tag == "M3":
-            if any(t == ty and m == value for _, t, m in TYPES):
+            base = "BOOK" if ty == "EDBOOK" else ty  # an edited manual is EDBOOK + Manual
+            if any(t == base and m == value for _, t, m in TYPES):
                 return
             if re.match(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", value):
                 self._set("doi", re.sub(r"^https?://(?:dx\.)?doi\.org/", "", value), line, label)
