@@ -77,6 +77,11 @@ def _ascii_char(char: str) -> str:
     return fallback or "?"
 
 
+_NEEDS_ESCAPING = re.compile("[" + re.escape("".join(_SPECIALS)) + "]|"
+                    + "|".join(re.escape(a + b) for a, b in sorted(_LIGATURES)))
+"""Text that needs escaping: a special character or a ligature pair (most text has neither)."""
+
+
 def escape(text: str, ascii: bool = False) -> str:
     """Text as LaTeX: special characters escaped, ligatures kept apart, and in ``ascii`` mode
     every other character LaTeX-encoded.
@@ -84,6 +89,8 @@ def escape(text: str, ascii: bool = False) -> str:
     >>> print(escape("R&D 100% — São Tomé", ascii=True))
     R\\&D 100\\% --- S{\\~a}o Tom{\\'e}
     """
+    if not _NEEDS_ESCAPING.search(text) and (not ascii or text.isascii()):
+        return text  # the loop below would give it back unchanged
     out: list[str] = []
     last = ""
     for char in text:
@@ -102,16 +109,21 @@ def escape(text: str, ascii: bool = False) -> str:
     return "".join(out)
 
 
+_SPACES = re.compile(r"( +)")
+_WORD = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
+
+
 def _protect_case(text: str, ascii: bool) -> str:
     """Escaped text with capitalised words braced, so styles that lower-case titles keep them:
     every word with a capital letter except a first word capitalised only at its start."""
     out = []
-    for index, word in enumerate(re.split(r"( +)", text)):
+    for index, word in enumerate(_SPACES.split(text)):
         if not word.strip():
             out.append(word)
             continue
-        capitals = any(c.isupper() for c in (word[1:] if index == 0 else word))
-        lead, core, trail = re.match(r"^(\W*)(.*?)(\W*)$", word, re.S).groups()  # type: ignore
+        rest = word[1:] if index == 0 else word
+        capitals = rest != rest.lower()  # a capital (upper or title case) letter
+        lead, core, trail = _WORD.match(word).groups()  # type: ignore[union-attr]
         if capitals and core:
             out.append(escape(lead, ascii) + "{" + escape(core, ascii) + "}" +
                        escape(trail, ascii))
