@@ -4,13 +4,19 @@ bibtex with plain and plainnat, biber's data model and a biblatex build)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import bibtexparser
 import pytest
-import yaml
+from casebook import (
+    GOLDEN_CASES,
+    assert_golden,
+    assert_invalid_input_diagnostics,
+    golden_text,
+    invalid_cases,
+    invalid_input,
+)
 from consumers import biber_validate, missing, run_biblatex, run_latex_bibtex
 from hypothesis import HealthCheck, given, settings
 from strategies import ORGANIZATIONS, records
@@ -20,11 +26,6 @@ from iombib import fields
 from iombib.formats import ExportOptions, biblatex, bibtex
 from iombib.model import Creator, Edition, Isbn, Provenance, Record, Series, Url
 
-TESTS = Path(__file__).resolve().parent.parent
-GOLDEN = TESTS / "golden"
-EXAMPLES = TESTS.parent / "examples"
-INVALID = TESTS / "invalid-import"
-INVALID_CASES = sorted(p.name for p in INVALID.glob("bibtex-*") if p.is_dir())
 DIALECTS = ["bibtex", "biblatex"]
 EXTENSION = {"bibtex": "bib", "biblatex": "biblatex.bib"}
 
@@ -366,50 +367,30 @@ def test_reads_jabref_style_bibtex_with_macros_and_latex() -> None:
     assert rec.series == Series(title="Migration Research Series", number="17")
 
 
-@pytest.mark.parametrize("case", INVALID_CASES)
+@pytest.mark.parametrize("case", invalid_cases("bibtex"))
 def test_invalid_input(case: str) -> None:
-    directory = INVALID / case
-    expected = yaml.safe_load((directory / "expected.yaml").read_text(encoding="utf-8"))
-    text = (directory / "input.bib").read_text(encoding="utf-8")
-    imported = iombib.read(text, "bibtex", organizations=ORGANIZATIONS, source="input.bib")
-    found = [{"code": d.code, "line": d.location.line if d.location else None, "field": d.field}
-             for d in imported.diagnostics]
-    assert found == expected
+    assert_invalid_input_diagnostics(case, "bibtex", "input.bib")
 
 
 def test_invalid_inputs_keep_what_they_could_not_map() -> None:
-    text = (INVALID / "bibtex-unknown-fields" / "input.bib").read_text(encoding="utf-8")
+    text = invalid_input("bibtex-unknown-fields", "input.bib")
     rec, _ = read_one(text)
     assert rec.notes == ["type: Almanac", "owner: jane", "timestamp: 2020-01-31"]
-    skipped = iombib.read((INVALID / "bibtex-malformed-entry" / "input.bib").read_text(
-        encoding="utf-8"), "bibtex", organizations=ORGANIZATIONS)
+    skipped = iombib.read(invalid_input("bibtex-malformed-entry", "input.bib"), "bibtex",
+                          organizations=ORGANIZATIONS)
     assert [r.title for r in skipped.records] == ["Still Read"]
 
 
 # --------------------------------------------------------------------------- golden files
 
-GOLDEN_CASES = [(name, case, language) for name in DIALECTS for case, language in [
-    ("world-migration-report-2015", None), ("world-migration-report-2015", "fr"),
-    ("labour-exploitation-trafficking-and-migrant-health", None)]]
-
-
-@pytest.mark.parametrize(("name", "case", "language"), GOLDEN_CASES)
+@pytest.mark.parametrize(("case", "language"), GOLDEN_CASES)
+@pytest.mark.parametrize("name", DIALECTS)
 def test_golden(name: str, case: str, language: str | None, catalogue: iombib.Catalogue) -> None:
     """Compared byte for byte; IOMBIB_REGENERATE=1 rewrites them (and examples/). Checked by
     reading: corporate author double-braced, capitals protected, the French and Spanish ISBNs
     in note, the French export carrying the French ISBN, URL and corporate name."""
-    chosen = [r for r in catalogue if r.id == case]
-    text = iombib.export(chosen, name, organizations=catalogue.organizations, language=language)
-    file_name = f"{case}.{language}.{EXTENSION[name]}" if language else \
-        f"{case}.{EXTENSION[name]}"
-    path = GOLDEN / case / file_name
-    example = EXAMPLES / name / file_name
-    if os.environ.get("IOMBIB_REGENERATE") == "1":
-        for target in (path, example):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-    assert path.read_bytes() == text.encode("utf-8")
-    assert example.read_bytes() == text.encode("utf-8")
+    assert_golden(golden_text(catalogue, name, case, language), case, language, name,
+                  EXTENSION[name])
 
 
 # --------------------------------------------------------------------------- round trips

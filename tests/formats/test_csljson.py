@@ -5,14 +5,20 @@ and citeproc-py."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from casebook import (
+    GOLDEN_CASES,
+    assert_golden,
+    assert_invalid_input_diagnostics,
+    golden_text,
+    invalid_cases,
+    invalid_input,
+)
 from consumers import citeproc_js_render, csl_locale_path, csl_style_path, missing
 from hypothesis import HealthCheck, given, settings
 from strategies import ORGANIZATIONS, records
@@ -23,11 +29,6 @@ from iombib.formats import csljson
 from iombib.model import Creator, Edition, Isbn, Price, Provenance, Record, Series, Url
 from iombib.rendition import resolve
 
-TESTS = Path(__file__).resolve().parent.parent
-GOLDEN = TESTS / "golden"
-EXAMPLES = TESTS.parent / "examples" / "csljson"
-INVALID = TESTS / "invalid-import"
-INVALID_CASES = sorted(p.name for p in INVALID.glob("csljson-*") if p.is_dir())
 SCHEMA = Path(__file__).parents[2].parent / "shared/reference/csl-schema/csl-data.json"
 
 
@@ -339,20 +340,14 @@ def test_a_single_item_object_is_read() -> None:
 
 # --------------------------------------------------------------------------- broken inputs
 
-@pytest.mark.parametrize("case", INVALID_CASES)
+@pytest.mark.parametrize("case", invalid_cases("csljson"))
 def test_invalid_input(case: str) -> None:
-    directory = INVALID / case
-    expected = yaml.safe_load((directory / "expected.yaml").read_text(encoding="utf-8"))
-    text = (directory / "input.json").read_text(encoding="utf-8")
-    imported = iombib.read(text, "csljson", organizations=ORGANIZATIONS, source="input.json")
-    found = [{"code": d.code, "line": d.location.line if d.location else None, "field": d.field}
-             for d in imported.diagnostics]
-    assert found == expected
+    assert_invalid_input_diagnostics(case, "csljson", "input.json")
 
 
 def test_invalid_inputs_keep_what_they_could_not_map() -> None:
     def read_case(case: str) -> iombib.Imported:
-        text = (INVALID / case / "input.json").read_text(encoding="utf-8")
+        text = invalid_input(case, "input.json")
         return iombib.read(text, "csljson", organizations=ORGANIZATIONS)
 
     rec = read_case("csljson-bad-values").records[0]
@@ -376,25 +371,12 @@ def test_hostile_json_gives_diagnostics_not_tracebacks(text: str) -> None:
 
 # --------------------------------------------------------------------------- golden files
 
-GOLDEN_CASES = [("world-migration-report-2015", None), ("world-migration-report-2015", "fr"),
-                ("labour-exploitation-trafficking-and-migrant-health", None)]
-
-
 @pytest.mark.parametrize(("case", "language"), GOLDEN_CASES)
 def test_golden(case: str, language: str | None, catalogue: iombib.Catalogue) -> None:
     """Compared byte for byte; IOMBIB_REGENERATE=1 rewrites them (and examples/csljson). What
     was checked by reading them: tests/golden/README.csljson.md."""
-    chosen = [r for r in catalogue if r.id == case]
-    text = iombib.export(chosen, "csljson", organizations=catalogue.organizations,
-                         language=language)
-    name = f"{case}.{language}.json" if language else f"{case}.json"
-    path = GOLDEN / case / name
-    if os.environ.get("IOMBIB_REGENERATE") == "1":
-        for target in (path, EXAMPLES / name):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-    assert path.read_bytes() == text.encode("utf-8")
-    assert (EXAMPLES / name).read_bytes() == text.encode("utf-8")
+    assert_golden(golden_text(catalogue, "csljson", case, language), case, language,
+                  "csljson", "json")
 
 
 # --------------------------------------------------------------------------- round trips

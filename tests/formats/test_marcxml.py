@@ -4,12 +4,17 @@ the MARC 21 slim schema (lxml), pymarc and yaz-marcdump."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from casebook import (
+    GOLDEN_CASES,
+    assert_golden,
+    assert_invalid_input_diagnostics,
+    golden_text,
+    invalid_cases,
+)
 from consumers import missing, yaz_roundtrip
 from hypothesis import HealthCheck, given, settings
 from strategies import ORGANIZATIONS, records
@@ -20,12 +25,7 @@ from iombib.formats import marcxml
 from iombib.model import Creator, Edition, Isbn, Price, Provenance, Record, Relation, Series, Url
 from iombib.rendition import resolve
 
-TESTS = Path(__file__).resolve().parent.parent
-GOLDEN = TESTS / "golden"
-EXAMPLES = TESTS.parent / "examples" / "marcxml"
-INVALID = TESTS / "invalid-import"
-INVALID_CASES = sorted(p.name for p in INVALID.glob("marcxml-*") if p.is_dir())
-SCHEMA = TESTS.parent.parent / "shared" / "reference" / "MARC21slim.xsd"
+SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "reference" / "MARC21slim.xsd"
 
 
 @pytest.fixture(scope="module")
@@ -270,38 +270,19 @@ def test_reads_isbd_punctuated_marc_of_other_systems_and_keeps_the_rest_in_notes
     assert [(d.code, d.location.line) for d in diagnostics] == [("IMPORT_UNMAPPED", 22)]
 
 
-@pytest.mark.parametrize("case", INVALID_CASES)
+@pytest.mark.parametrize("case", invalid_cases("marcxml"))
 def test_invalid_input(case: str) -> None:
-    directory = INVALID / case
-    expected = yaml.safe_load((directory / "expected.yaml").read_text(encoding="utf-8"))
-    text = (directory / "input.xml").read_text(encoding="utf-8")
-    imported = iombib.read(text, "marcxml", organizations=ORGANIZATIONS, source="input.xml")
-    found = [{"code": d.code, "line": d.location.line if d.location else None, "field": d.field}
-             for d in imported.diagnostics]
-    assert found == expected
+    assert_invalid_input_diagnostics(case, "marcxml", "input.xml")
 
 
 # --------------------------------------------------------------------------- golden files
-
-GOLDEN_CASES = [("world-migration-report-2015", None), ("world-migration-report-2015", "fr"),
-                ("labour-exploitation-trafficking-and-migrant-health", None)]
-
 
 @pytest.mark.parametrize(("case", "language"), GOLDEN_CASES)
 def test_golden(case: str, language: str | None, catalogue: iombib.Catalogue) -> None:
     """Compared byte for byte; IOMBIB_REGENERATE=1 rewrites them (and examples/marcxml).
     What was checked by reading them: tests/golden/README.marcxml.md."""
-    chosen = [r for r in catalogue if r.id == case]
-    text = iombib.export(chosen, "marcxml", organizations=catalogue.organizations,
-                         language=language)
-    name = f"{case}.{language}.marcxml" if language else f"{case}.marcxml"
-    path = GOLDEN / case / name
-    if os.environ.get("IOMBIB_REGENERATE") == "1":
-        for target in (path, EXAMPLES / name):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-    assert path.read_bytes() == text.encode("utf-8")
-    assert (EXAMPLES / name).read_bytes() == text.encode("utf-8")
+    assert_golden(golden_text(catalogue, "marcxml", case, language), case, language,
+                  "marcxml", "marcxml")
 
 
 # --------------------------------------------------------------------------- round trips

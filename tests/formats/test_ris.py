@@ -3,12 +3,17 @@ inputs, golden files, round trips, and rispy reading every tag back."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from casebook import (
+    GOLDEN_CASES,
+    assert_golden,
+    assert_invalid_input_diagnostics,
+    golden_text,
+    invalid_cases,
+    invalid_input,
+)
 from consumers import missing
 from hypothesis import HealthCheck, given, settings
 from strategies import ORGANIZATIONS, records
@@ -18,12 +23,6 @@ from iombib import fields
 from iombib.formats import ris
 from iombib.model import Creator, Edition, Isbn, Provenance, Record, Series, Url
 from iombib.rendition import resolve
-
-TESTS = Path(__file__).resolve().parent.parent
-GOLDEN = TESTS / "golden"
-EXAMPLES = TESTS.parent / "examples" / "ris"
-INVALID = TESTS / "invalid-import"
-INVALID_CASES = sorted(p.name for p in INVALID.glob("ris-*") if p.is_dir())
 
 
 @pytest.fixture(scope="module")
@@ -298,46 +297,27 @@ def test_french_language_name_and_lf_line_ends() -> None:
 
 # --------------------------------------------------------------------------- broken inputs
 
-@pytest.mark.parametrize("case", INVALID_CASES)
+@pytest.mark.parametrize("case", invalid_cases("ris"))
 def test_invalid_input(case: str) -> None:
-    directory = INVALID / case
-    expected = yaml.safe_load((directory / "expected.yaml").read_text(encoding="utf-8"))
-    text = (directory / "input.ris").read_text(encoding="utf-8")
-    imported = iombib.read(text, "ris", organizations=ORGANIZATIONS, source="input.ris")
-    found = [{"code": d.code, "line": d.location.line if d.location else None, "field": d.field}
-             for d in imported.diagnostics]
-    assert found == expected
+    assert_invalid_input_diagnostics(case, "ris", "input.ris")
 
 
 def test_invalid_inputs_keep_what_they_could_not_map() -> None:
-    text = (INVALID / "ris-unknown-tags" / "input.ris").read_text(encoding="utf-8")
+    text = invalid_input("ris-unknown-tags", "input.ris")
     rec, _ = read_one(text)
     assert rec.notes == ["Y2 (access date): 2020/01/31", "ZZ: something"]
-    skipped = iombib.read((INVALID / "ris-no-er" / "input.ris").read_text(encoding="utf-8"),
-                          "ris")
+    skipped = iombib.read(invalid_input("ris-no-er", "input.ris"), "ris")
     assert [r.title for r in skipped.records] == ["Second"]
 
 
 # --------------------------------------------------------------------------- golden files
 
-GOLDEN_CASES = [("world-migration-report-2015", None), ("world-migration-report-2015", "fr"),
-                ("labour-exploitation-trafficking-and-migrant-health", None)]
-
-
 @pytest.mark.parametrize(("case", "language"), GOLDEN_CASES)
 def test_golden(case: str, language: str | None, catalogue: iombib.Catalogue) -> None:
     """Compared byte for byte; IOMBIB_REGENERATE=1 rewrites them (and examples/ris). Checked by
     reading: corporate author whole, report number not taken by the ISBN, all three ISBNs."""
-    chosen = [r for r in catalogue if r.id == case]
-    text = iombib.export(chosen, "ris", organizations=catalogue.organizations, language=language)
-    name = f"{case}.{language}.ris" if language else f"{case}.ris"
-    path = GOLDEN / case / name
-    if os.environ.get("IOMBIB_REGENERATE") == "1":
-        for target in (path, EXAMPLES / name):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-    assert path.read_bytes() == text.encode("utf-8")
-    assert (EXAMPLES / name).read_bytes() == text.encode("utf-8")
+    assert_golden(golden_text(catalogue, "ris", case, language), case, language,
+                  "ris", "ris")
 
 
 # --------------------------------------------------------------------------- round trips
