@@ -289,6 +289,14 @@ def test_a_report_number_without_a_series_title_is_kept_in_notes() -> None:
     assert [(d.code, d.location.line) for d in diagnostics] == [("IMPORT_UNMAPPED", 1)]
 
 
+def test_a_type_of_work_that_did_not_choose_the_record_type_is_kept() -> None:
+    # GOVDOC is read as a report: its M3 "Brief" did not make it a brief, so it is not consumed.
+    rec, diagnostics = read_one("TY  - GOVDOC\nTI  - R\nPY  - 2001\nLA  - en\nM3  - Brief\n"
+                                "ER  - \n")
+    assert (rec.type, rec.notes) == ("report", ["M3 (type of work): Brief"])
+    assert [(d.code, d.location.line) for d in diagnostics] == [("IMPORT_UNMAPPED", 5)]
+
+
 def test_french_language_name_and_lf_line_ends() -> None:
     text = "TY  - BOOK\nTI  - Livre\nPY  - 2001\nLA  - Français\nER  - \n"
     rec, diagnostics = read_one(text)

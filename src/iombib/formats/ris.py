@@ -657,6 +657,7 @@ class _Builder:
         self.entries = entries
         self.start = start
         self.values: dict[str, Any] = {}
+        self.record_type = "report"
         self.series: dict[str, Any] = {}
         self.creators: list[Creator] = []
         self.urls: list[Url] = []
@@ -701,6 +702,7 @@ class _Builder:
         # Other tools' types are read by the tag table of the record type they are read as.
         ty = given if given == "EDBOOK" else next(t for n, t, _ in TYPES if n == record_type)
         self.reading.record_id = next((e.value for e in self.entries if e.tag == "ID"), None)
+        self.record_type = record_type
         for entry in self.entries[1:]:
             self._entry(entry, ty)
         return self._finish(record_type, ty, ty_known)
@@ -732,9 +734,8 @@ class _Builder:
         elif tag == "ST":
             self._set("short_tag", value, line, label)
         elif tag == "M3":
-            base = "BOOK" if ty == "EDBOOK" else ty  # an edited manual is EDBOOK + Manual
-            if any(t == base and m == value for _, t, m in TYPES):
-                return
+            if any(n == self.record_type and m == value for n, _, m in TYPES):
+                return  # the M3 that chose the record type (a brief, a manual ...)
             if re.match(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", value):
                 self._set("doi", re.sub(r"^https?://(?:dx\.)?doi\.org/", "", value), line, label)
             else:
