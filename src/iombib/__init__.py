@@ -6,6 +6,7 @@ Migration.
 >>> errors = [d for d in iombib.validate(catalogue) if d.is_error]  # doctest: +SKIP
 """
 
+from iombib.cite import Citations, cite
 from iombib.convert import Imported, export, read, write
 from iombib.diagnostics import CODES, Diagnostic, IombibError, Location, Severity
 from iombib.model import (
@@ -26,6 +27,7 @@ from iombib.validate import check, validate
 __all__ = [
     "CODES",
     "Catalogue",
+    "Citations",
     "Creator",
     "Diagnostic",
     "Edition",
@@ -42,6 +44,7 @@ __all__ = [
     "Severity",
     "Url",
     "check",
+    "cite",
     "export",
     "load",
     "read",

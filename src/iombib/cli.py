@@ -8,10 +8,13 @@ from pathlib import Path
 
 import click
 
-from iombib import convert, fields, formats
+from iombib import convert, fields, formats, styles
+from iombib.cite import FORMATS as CITATION_FORMATS
+from iombib.cite import cite
 from iombib.diagnostics import CODES, Diagnostic, IombibError, Severity
 from iombib.records import (
     ORGANIZATIONS_FILE,
+    Catalogue,
     load_organizations,
     open_atomic,
     organizations_yaml,
@@ -221,3 +224,86 @@ def _add_organizations(path: Path, new: dict) -> None:
     existing = path.read_text(encoding="utf-8") if path.is_file() else ""
     existing = existing if not existing or existing.endswith("\n") else existing + "\n"
     write_atomic(path, existing + organizations_yaml(new))
+
+
+def _selected(selection: tuple[str, ...], records_dir: str,
+              jobs: int | None = None) -> Catalogue:
+    """The checked catalogue narrowed to SELECTION (files, directories, record ids), in the
+    order given; records with errors end the command (exit 1)."""
+    paths, ids = _split_selection(selection, records_dir)
+    catalogue, diagnostics = check(paths, jobs=jobs)
+    if ids:
+        by_id = {r.id: r for r in catalogue.records}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise click.BadParameter(f"no record with id {', '.join(missing)} in {records_dir}",
+                                     param_hint="SELECTION")
+        catalogue.records = [by_id[i] for i in ids]
+    chosen = set(ids)
+    errors = [d for d in diagnostics if d.is_error and (not ids or d.record_id in chosen)]
+    if errors:
+        _report(errors)
+        raise click.ClickException(f"{len(errors)} errors in the records; nothing written")
+    return catalogue
+
+
+@main.command("cite")
+@click.argument("selection", nargs=-1)
+@click.option("--style", "-s", default="apa", show_default=True, metavar="STYLE",
+              help="CSL style: a name (iom, apa, chicago-author-date ...; see `iombib styles`) "
+                   "or a path to a .csl file.")
+@click.option("--format", "output_format", type=click.Choice(CITATION_FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--locale", metavar="LOCALE",
+              help="CSL locale such as en-US, fr-FR, es-ES (default: the style's, else the "
+                   "one of --lang, else en-US).")
+@click.option("--lang", "language", metavar="CODE",
+              help="Language edition of multilingual works (ISO 639-1: en, fr, es ...).")
+@click.option("--in-text", "in_text", is_flag=True,
+              help="Print the in-text citation (or note) of each record instead of the "
+                   "bibliography.")
+@click.option("--standalone", is_flag=True, help="With --format html: a whole HTML page.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (atomically) instead of standard output.")
+@click.option("--records", "records_dir", type=click.Path(file_okay=False), default="records",
+              show_default=True, help="Catalogue directory that record ids are looked up in.")
+def cite_command(selection: tuple[str, ...], style: str, output_format: str,
+                 locale: str | None, language: str | None, in_text: bool, standalone: bool,
+                 output: str | None, records_dir: str) -> None:
+    """Format records in a CSL style (default: the whole catalogue).
+
+    SELECTION is any mix of record files, directories and record ids; the bibliography is
+    sorted as the style says, in-text citations (--in-text) follow the order given.
+    """
+    if standalone and output_format != "html":
+        raise click.BadParameter("--standalone needs --format html", param_hint="--standalone")
+    catalogue = _selected(selection, records_dir)
+    try:
+        result = cite(catalogue, style=style, format=output_format, locale=locale,
+                           language=language)
+    except IombibError as problem:
+        raise click.ClickException(str(problem)) from None
+    for warning in result.warnings:
+        click.echo(f"warning: {warning.record_id or '-'}: {warning.message}", err=True)
+    if in_text:
+        text = "".join(f"{e.text}\n" for e in result.in_text)
+    else:
+        text = result.page() if standalone else result.bibliography()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with open_atomic(output) as stream:
+        stream.write(text)
+    click.echo(f"{len(result.entries)} entries written to {output}", err=True)
+
+
+@main.command("styles")
+@click.argument("query", nargs=-1)
+def styles_command(query: tuple[str, ...]) -> None:
+    """List the CSL styles, or those whose name or title has every word of QUERY."""
+    found = styles.available(" ".join(query))
+    if not found:
+        raise click.ClickException(f"no style matches '{' '.join(query)}'")
+    width = max(len(s.name) for s in found)
+    for style in found:
+        click.echo(f"{style.name:<{width}}  {style.title}")

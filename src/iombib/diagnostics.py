@@ -80,6 +80,9 @@ CODES: dict[str, tuple[Severity, str]] = {
                           "the field is listed in provenance.incomplete."),
     "IMPORT_NEW_ORG": (Severity.WARNING, "A corporate name is not in the authority file; a new "
                        "entry is proposed for it."),
+    # Citing
+    "CITE_WARNING": (Severity.WARNING, "The CSL processor reported a problem rendering a record "
+                     "in the style; the citation may be incomplete."),
 }
 """Every diagnostic code with its severity and what it means."""
 
