@@ -12,17 +12,18 @@ import datetime
 import difflib
 import os
 import re
+import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import pycountry
 
 from iombib import fields, identifiers, records
 from iombib.diagnostics import Diagnostic, Severity
-from iombib.model import Record
+from iombib.model import Organization, Record
 from iombib.records import Catalogue
 
 
@@ -289,46 +290,83 @@ def validate_record(record: Record) -> list[Diagnostic]:
     return [_place(record, finding) for rule in RECORD_RULES for finding in rule(record)]
 
 
-def _place(record: Record, finding: Finding) -> Diagnostic:
+def _place(record: Record | Facts, finding: Finding) -> Diagnostic:
     return Diagnostic(finding.code, finding.message, record.id, finding.field,
                       records.locate(record.source, finding.field), finding.suggestion)
 
 
 # --------------------------------------------------------------------------- catalogue rules
 
+class Facts(NamedTuple):
+    """What the catalogue rules read of a record: small enough to keep for every record of a
+    large catalogue while the records themselves stream past (see :func:`facts`)."""
+
+    id: str | None
+    source: str | None
+    isbns: tuple[tuple[str, str, str], ...]
+    """(field path, ISBN as written, comparison key) of every well-formed ISBN."""
+    series: tuple[str, str] | None
+    """(title, ISSN) of a series that has both."""
+    org_refs: tuple[tuple[str, str], ...]
+    """(field path, organization key) of every organization reference."""
+    relations: tuple[str, ...]
+    """The target id of every relation."""
+
+
+def facts(record: Record) -> Facts:
+    """The facts of a record that the catalogue rules need; repeated text is interned."""
+    intern = sys.intern
+    isbns = []
+    for path, isbn in _isbn_paths(record):
+        key = identifiers.isbn_key(isbn.value)
+        if key is not None:
+            isbns.append((intern(path), isbn.value, key))
+    series = record.series
+    return Facts(record.id, record.source, tuple(isbns),
+                 (intern(series.title), intern(series.issn))
+                 if series is not None and series.issn and series.title else None,
+                 tuple((intern(path), intern(key)) for path, key in _org_refs(record)),
+                 tuple(relation.target for relation in record.relations))
+
+
 def catalogue_rules(catalogue: Catalogue) -> list[Diagnostic]:
     """Rules across records: ids, ISBNs, series ISSNs, organization and relation references."""
+    return catalogue_findings([facts(r) for r in catalogue.records], catalogue.organizations,
+                              catalogue.authority_found)
+
+
+def catalogue_findings(every: Sequence[Facts], organizations: dict[str, Organization],
+                       authority_found: bool) -> list[Diagnostic]:
+    """The catalogue rules over the :class:`Facts` of every record, in catalogue order."""
     found: list[Diagnostic] = []
-    by_id: dict[str, Record] = {}
-    isbn_owner: dict[str, tuple[Record, str]] = {}
-    issn_by_series: dict[str, tuple[str, Record]] = {}
-    for record in catalogue.records:
+    by_id: dict[str, Facts] = {}
+    isbn_owner: dict[str, Facts] = {}
+    issn_by_series: dict[str, tuple[str, Facts]] = {}
+    for record in every:
         if record.id in by_id:
             other = by_id[record.id].source
             found.append(_place(record, Finding("DUPLICATE_ID", f"id '{record.id}' is also used "
                                                 f"by {other}", "id")))
         elif record.id is not None:
             by_id[record.id] = record
-        for path, isbn in _isbn_paths(record):
-            key = identifiers.isbn_key(isbn.value)
-            if key is None:
-                continue
-            owner = isbn_owner.setdefault(key, (record, path))
-            if owner[0] is not record:
+        for path, value, key in record.isbns:
+            owner = isbn_owner.setdefault(key, record)
+            if owner is not record:
                 found.append(_place(record, Finding(
-                    "DUPLICATE_ISBN", f"ISBN {isbn.value} is also on record '{owner[0].id}'",
+                    "DUPLICATE_ISBN", f"ISBN {value} is also on record '{owner.id}'",
                     f"{path}.value")))
-        series = record.series
-        if series is not None and series.issn and series.title:
-            name = " ".join(series.title.casefold().split())
-            first = issn_by_series.setdefault(name, (series.issn, record))
-            if first[0] != series.issn:
+        if record.series is not None:
+            title, issn = record.series
+            name = " ".join(title.casefold().split())
+            first = issn_by_series.setdefault(name, (issn, record))
+            if first[0] != issn:
                 found.append(_place(record, Finding(
-                    "SERIES_ISSN_CONFLICT", f"series '{series.title}' has ISSN {series.issn} here "
+                    "SERIES_ISSN_CONFLICT", f"series '{title}' has ISSN {issn} here "
                     f"but {first[0]} on record '{first[1].id}'", "series.issn")))
-    for record in catalogue.records:
-        found.extend(_place(record, f) for f in _references(record, by_id, catalogue))
-    if not catalogue.authority_found and any(_org_refs(r) for r in catalogue.records):
+    for record in every:
+        found.extend(_place(record, f) for f in _references(record, by_id, organizations,
+                                                             authority_found))
+    if not authority_found and any(r.org_refs for r in every):
         found.append(Diagnostic("ORG_AUTHORITY_MISSING", "no organizations.yaml was found beside "
                                 "the records, so organization keys were not checked"))
     return found
@@ -342,27 +380,27 @@ def _org_refs(record: Record) -> Iterator[tuple[str, str]]:
             yield f"creators[{index}].org", creator.org
 
 
-def _references(record: Record, by_id: dict[str, Record],
-                catalogue: Catalogue) -> Iterator[Finding]:
-    if catalogue.authority_found:
-        for path, key in _org_refs(record):
-            if key not in catalogue.organizations:
-                close = _closest(key, catalogue.organizations)
+def _references(record: Facts, by_id: dict[str, Facts], organizations: dict[str, Organization],
+                authority_found: bool) -> Iterator[Finding]:
+    if authority_found:
+        for path, key in record.org_refs:
+            if key not in organizations:
+                close = _closest(key, organizations)
                 hint = f"; did you mean '{close}'?" if close else ""
                 yield Finding("UNKNOWN_ORG", f"organization '{key}' is not in the authority file"
                               f"{hint}", path, close)
-    for index, relation in enumerate(record.relations):
+    for index, target in enumerate(record.relations):
         path = f"relations[{index}].target"
-        if relation.target == record.id:
+        if target == record.id:
             yield Finding("SELF_RELATION", "a record cannot be related to itself", path)
-        elif relation.target not in by_id and not _sibling_exists(record, relation.target):
-            close = _closest(relation.target, (i for i in by_id if i != record.id))
+        elif target not in by_id and not _sibling_exists(record, target):
+            close = _closest(target, (i for i in by_id if i != record.id))
             hint = f"; did you mean '{close}'?" if close else ""
-            yield Finding("UNKNOWN_RELATION_TARGET", f"no record has the id '{relation.target}'"
+            yield Finding("UNKNOWN_RELATION_TARGET", f"no record has the id '{target}'"
                           f"{hint}", path, close)
 
 
-def _sibling_exists(record: Record, record_id: str) -> bool:
+def _sibling_exists(record: Record | Facts, record_id: str) -> bool:
     """Whether the record's directory holds a file for that id (when validating one file)."""
     if record.source is None:
         return False
