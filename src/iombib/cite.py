@@ -118,12 +118,13 @@ def cite(records: Catalogue | Iterable[Record], style: str | Path = "apa", forma
     problems: list[Diagnostic] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rendered = citeproc_fixes.render(_parsed(found.path, chosen), csl_items, format)
+        parsed = _parsed(found.path, chosen)
+        rendered = citeproc_fixes.render(parsed, csl_items, format)
     for warning in caught:
         problems.append(Diagnostic("CITE_WARNING", str(warning.message)))
     for key, message in rendered.problems:
         problems.append(Diagnostic("CITE_WARNING", message, record_id=key))
-    return Citations(style=found, locale=chosen, format=format,
+    return Citations(style=found, locale=parsed.locale, format=format,
                      entries=[Entry(k, t) for k, t in rendered.bibliography],
                      in_text=[Entry(k, t) for k, t in rendered.in_text], warnings=problems)
 

@@ -304,6 +304,6 @@ def styles_command(query: tuple[str, ...]) -> None:
     found = styles.available(" ".join(query))
     if not found:
         raise click.ClickException(f"no style matches '{' '.join(query)}'")
-    width = max(len(s.name) for s in found)
+    width = min(max(len(s.name) for s in found), 40)
     for style in found:
         click.echo(f"{style.name:<{width}}  {style.title}")

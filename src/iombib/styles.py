@@ -134,8 +134,9 @@ def find(style: str | Path) -> Style:
 
 
 def available(query: str | None = None) -> list[Style]:
-    """The available styles, iombib's own first, whose name or title contains every word of
-    ``query`` (case-insensitive); all of them without a query."""
+    """The available styles whose name or title contains every word of ``query``
+    (case-insensitive), all of them without a query: a style named exactly ``query`` first,
+    then iombib's own, then the others by name."""
     words = (query or "").lower().split()
     found = []
     for name, path in _paths().items():
@@ -143,4 +144,5 @@ def available(query: str | None = None) -> list[Style]:
         haystack = f"{name} {style.title}".lower()
         if all(word in haystack for word in words):
             found.append(style)
-    return found
+    exact = "-".join(words)
+    return sorted(found, key=lambda s: s.name != exact)
