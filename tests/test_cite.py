@@ -136,3 +136,20 @@ def test_items_are_the_csl_json_export_without_custom(catalogue: iombib.Catalogu
     for item in exported:
         item.pop("custom", None)
     assert items(catalogue) == exported
+
+
+@pytest.mark.parametrize(("style", "publisher_printed"), [
+    ("apa", False), ("apa-no-ampersand", False), ("apa-6th-edition", True),
+    ("chicago-author-date", True)])
+def test_apa_7_omits_the_publisher_that_is_the_author(catalogue: iombib.Catalogue, style: str,
+                                                       publisher_printed: bool) -> None:
+    entry = iombib.cite(one(catalogue, WMR), style=style).entries[0].text
+    assert entry.startswith("International Organization for Migration.")
+    assert (entry.count("International Organization for Migration") > 1) == publisher_printed
+
+
+def test_apa_7_keeps_a_publisher_that_is_not_the_author(catalogue: iombib.Catalogue) -> None:
+    record = one(catalogue, "migration-trends-across-the-mediterranean")
+    entry = iombib.cite(record, style="apa").entries[0].text
+    assert entry.startswith("Altai Consulting.")
+    assert entry.endswith("International Organization for Migration.")

@@ -84,16 +84,34 @@ def _selection(records: Catalogue | Iterable[Record],
     return sequence, organizations or {}
 
 
+APA_7 = "APA Style 7th edition"
+"""The title that the APA 7th edition styles of the CSL repository (apa, apa-no-ampersand ...)
+begin with. Their guide omits the publisher when it is the author (APA Publication Manual, 7th
+ed., 9.29: "When the author and publisher are the same, omit the publisher"; the 6th edition
+printed "Author" instead). CSL cannot compare two variables, so no style can say this and no
+CSL processor does it: iombib leaves ``publisher`` out of such items for these styles and for
+the dependent styles whose parent is ``apa``."""
+
+
+def _omits_publisher_as_author(style: styles.Style) -> bool:
+    return style.title.startswith(APA_7) or style.parent == "apa"
+
+
 def items(records: Catalogue | Iterable[Record], *,
           organizations: dict[str, Organization] | None = None,
-          language: str | None = None) -> list[dict[str, Any]]:
-    """The CSL items that :func:`cite` renders (the CSL-JSON export's, without ``custom``)."""
+          language: str | None = None,
+          style: styles.Style | None = None) -> list[dict[str, Any]]:
+    """The CSL items that :func:`cite` renders: the CSL-JSON export's, without ``custom``, and
+    with the data rules of ``style`` (see :data:`APA_7`) applied."""
     sequence, orgs = _selection(records, organizations)
     probe = csljson.Writer(sequence, csljson.ExportOptions(organizations=orgs)).probe
+    drop_publisher = style is not None and _omits_publisher_as_author(style)
     found = []
     for record in sequence:
         item = csljson.to_csl(resolve(record, orgs, language), probe)
         item.pop("custom", None)
+        if drop_publisher and item.get("author") == [{"literal": item.get("publisher")}]:
+            del item["publisher"]
         found.append(item)
     return found
 
@@ -114,7 +132,7 @@ def cite(records: Catalogue | Iterable[Record], style: str | Path = "apa", forma
     found = styles.find(style)
     chosen = (locale or found.default_locale or LANGUAGE_LOCALES.get(language or "")
               or "en-US")
-    csl_items = items(records, organizations=organizations, language=language)
+    csl_items = items(records, organizations=organizations, language=language, style=found)
     problems: list[Diagnostic] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
