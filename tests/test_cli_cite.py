@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from iombib.cli import main
+from cli_runner import run
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = str(ROOT / "records")
 WMR = "world-migration-report-2015"
 RECORD_COUNT = len([p for p in Path(RECORDS).glob("*.yaml") if p.name != "organizations.yaml"])
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        repr(result.exception)
-    return result
 
 
 def test_the_whole_catalogue_is_one_entry_per_line() -> None:

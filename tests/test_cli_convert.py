@@ -7,22 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from cli_runner import run
 
 from iombib import formats
-from iombib.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "records"
 WMR = "world-migration-report-2010"
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        repr(result.exception)
-    return result
 
 
 @pytest.fixture
