@@ -153,3 +153,12 @@ def test_apa_7_keeps_a_publisher_that_is_not_the_author(catalogue: iombib.Catalo
     entry = iombib.cite(record, style="apa").entries[0].text
     assert entry.startswith("Altai Consulting.")
     assert entry.endswith("International Organization for Migration.")
+
+
+def test_the_iom_style_names_corporate_bodies_by_acronym(catalogue: iombib.Catalogue) -> None:
+    record = one(catalogue, WMR)
+    assert iombib.cite(record, style="iom").in_text[0].text == "(IOM, 2015)"
+    assert iombib.cite(record, style="iom", language="fr").in_text[0].text == "(OIM, 2015)"
+    assert items(record, style=styles.find("iom"))[0]["publisher"] == "IOM"
+    assert items(record, style=styles.find("apa-6th-edition"))[0]["publisher"] == (
+        "International Organization for Migration")

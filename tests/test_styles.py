@@ -25,9 +25,8 @@ from consumers import citeproc_js_render, csl_locale_path, missing
 from lxml import etree
 
 import iombib
-from iombib.formats import csljson
-from iombib.model import Creator
-from iombib.rendition import Rendition, resolve
+from iombib import styles
+from iombib.cite import items
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLES = Path(iombib.__file__).resolve().parent / "styles"
@@ -87,31 +86,13 @@ def catalogue() -> iombib.Catalogue:
     return iombib.load(ROOT / "records")
 
 
-def _acronym(creator: Creator, rendition: Rendition) -> dict[str, str] | None:
-    acronym = rendition.org_acronym(creator.org) if creator.org else None
-    if acronym is None:
-        return None
-    return {"literal": f"{acronym} {creator.subdivision}" if creator.subdivision else acronym}
-
-
 def cited(catalogue: iombib.Catalogue, ids: list[str] | None = None,
           language: str | None = None) -> list[dict[str, Any]]:
-    """CSL items of records in the form the IOM style expects (docs/iom-style.md): the CSL-JSON
-    export's, with every corporate author and publisher that has an acronym given by it."""
+    """CSL items of records as iombib hands them to the IOM style (corporate bodies by
+    acronym: iombib.cite.BY_ACRONYM)."""
     records = catalogue.records if ids is None else [catalogue.get(i) for i in ids]
-    found = []
-    for record in records:
-        assert record is not None
-        rendition = resolve(record, catalogue.organizations, language)
-        item = csljson.to_csl(rendition)
-        item.pop("custom", None)
-        for role in csljson.ROLES:
-            if role in item:
-                item[role] = [_acronym(c, rendition) or name for c, name
-                              in zip(rendition.creators(role), item[role], strict=True)]
-        item["publisher"] = rendition.org_acronym(record.publisher) or item["publisher"]
-        found.append(item)
-    return found
+    return items(records, organizations=catalogue.organizations, language=language,
+                 style=styles.find("iom"))
 
 
 # --------------------------------------------------------------------------- rendering

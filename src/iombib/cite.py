@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iombib import citeproc_fixes, styles
+from iombib import citeproc_fixes, citeproc_speed, styles
 from iombib.diagnostics import Diagnostic, IombibError
 from iombib.formats import csljson
-from iombib.model import Organization, Record
+from iombib.model import Creator, Organization, Record
 from iombib.records import Catalogue
-from iombib.rendition import resolve
+from iombib.rendition import Rendition, resolve
 
 FORMATS = ("text", "html", "markdown")
 """The output formats of :func:`cite`."""
@@ -97,21 +97,48 @@ def _omits_publisher_as_author(style: styles.Style) -> bool:
     return style.title.startswith(APA_7) or style.parent == "apa"
 
 
+BY_ACRONYM = ("iom",)
+"""iombib's styles that name a corporate body by its acronym (IOM, OIM), as IOM's own
+suggested citations do. CSL has no acronym variable and ``form="short"`` does not shorten a
+literal name, so for these styles the items carry the acronym (with the subdivision: "IOM
+Tirana") as the body's name, as author and as publisher (docs/iom-style.md)."""
+
+
+def _by_acronym(item: dict[str, Any], rendition: Rendition) -> None:
+    for role in csljson.ROLES:
+        if role in item:
+            item[role] = [_acronym(creator, rendition) or name for creator, name
+                          in zip(rendition.creators(role), item[role], strict=True)]
+    if "publisher" in item:
+        item["publisher"] = rendition.org_acronym(rendition.record.publisher) or item["publisher"]
+
+
+def _acronym(creator: Creator, rendition: Rendition) -> dict[str, str] | None:
+    acronym = rendition.org_acronym(creator.org) if creator.org else None
+    if acronym is None:
+        return None
+    return {"literal": f"{acronym} {creator.subdivision}" if creator.subdivision else acronym}
+
+
 def items(records: Catalogue | Iterable[Record], *,
           organizations: dict[str, Organization] | None = None,
           language: str | None = None,
           style: styles.Style | None = None) -> list[dict[str, Any]]:
     """The CSL items that :func:`cite` renders: the CSL-JSON export's, without ``custom``, and
-    with the data rules of ``style`` (see :data:`APA_7`) applied."""
+    with the data rules of ``style`` (:data:`APA_7`, :data:`BY_ACRONYM`) applied."""
     sequence, orgs = _selection(records, organizations)
     probe = csljson.Writer(sequence, csljson.ExportOptions(organizations=orgs)).probe
     drop_publisher = style is not None and _omits_publisher_as_author(style)
+    acronyms = style is not None and style.name in BY_ACRONYM and style.path.parent == styles.OWN
     found = []
     for record in sequence:
-        item = csljson.to_csl(resolve(record, orgs, language), probe)
+        rendition = resolve(record, orgs, language)
+        item = csljson.to_csl(rendition, probe)
         item.pop("custom", None)
         if drop_publisher and item.get("author") == [{"literal": item.get("publisher")}]:
             del item["publisher"]
+        if acronyms:
+            _by_acronym(item, rendition)
         found.append(item)
     return found
 
@@ -134,7 +161,7 @@ def cite(records: Catalogue | Iterable[Record], style: str | Path = "apa", forma
               or "en-US")
     csl_items = items(records, organizations=organizations, language=language, style=found)
     problems: list[Diagnostic] = []
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, citeproc_speed.enabled():
         warnings.simplefilter("always")
         parsed = _parsed(found.path, chosen)
         rendered = citeproc_fixes.render(parsed, csl_items, format)
