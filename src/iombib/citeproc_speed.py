@@ -1,0 +1,337 @@
+"""Speed-ups of citeproc-py that change none of its output.
+
+citeproc-py re-computes, for every item it renders, what depends on the style alone: each macro,
+term, layout and locale option is found again by an XPath query over the style, and whether an
+element "calls a variable" is re-derived by walking its whole subtree, every time. Its bibliography
+keeps the item keys in a list, so registering and citing N items costs O(N^2). And it renders on
+one core.
+
+:func:`enabled` patches these hot spots of citeproc-py for the time of one rendering:
+
+- the XPath queries, macro, term and root look-ups and ``calls_variable`` are memoized per
+  style element (the style tree does not change while it renders);
+- the bibliography's key list answers ``in`` and ``index`` from a dictionary;
+- the entries of a large bibliography are rendered by two forked processes, after everything
+  catalogue-wide (registration, sorting and what :mod:`iombib.citeproc_fixes` decides before it
+  asks for the entries) was done once in the parent.
+
+Every patch replaces one method of citeproc-py :data:`CITEPROC_PY` with one that returns the
+same thing; on another version nothing is patched. ``tests/test_citeproc_speed.py`` renders
+catalogues in several styles and output formats with and without the speed-ups and compares them
+byte for byte. The patches are process-wide while enabled, so rendering is not thread-safe then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import pickle
+import signal
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from importlib import metadata
+from typing import Any, SupportsIndex
+
+from citeproc import frontend, model, source
+
+CITEPROC_PY = "0.11.1"
+"""The citeproc-py version whose methods are patched (each patch repeats its semantics)."""
+
+PARALLEL_MIN = 400
+"""The smallest bibliography whose entries are rendered by two processes: below it, forking
+costs more than it saves."""
+
+_MISSING = object()
+_memos: list[dict[Any, Any]] = []
+"""What each memoized method found, by element and arguments; emptied after each rendering, so
+an edited or re-parsed style is never answered from it."""
+
+
+# --------------------------------------------------------------------------- style look-ups
+
+
+def _memoized(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` answered once per element and arguments; an IndexError it raises (how
+    citeproc-py says "not in the style") is remembered and raised again, as a new exception."""
+    memo: dict[Any, Any] = {}
+    _memos.append(memo)
+
+    def memoized(self: Any, *args: Any, **kwargs: Any) -> Any:
+        key = (self, args, tuple(sorted(kwargs.items()))) if kwargs else (self, args)
+        found = memo.get(key, _MISSING)
+        if found is _MISSING:
+            try:
+                found = method(self, *args, **kwargs)
+            except IndexError as problem:
+                found = _NotFound(problem.args)
+            memo[key] = found
+        if type(found) is _NotFound:
+            raise IndexError(*found.args)
+        return found
+
+    memoized.__doc__ = method.__doc__
+    memoized.__wrapped__ = method  # type: ignore[attr-defined]
+    return memoized
+
+
+def _memoized_property(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A method without arguments that raises nothing, answered once per element."""
+    memo: dict[Any, Any] = {}
+    _memos.append(memo)
+
+    def memoized(self: Any) -> Any:
+        found = memo.get(self, _MISSING)
+        if found is _MISSING:
+            found = memo[self] = method(self)
+        return found
+
+    memoized.__doc__ = method.__doc__
+    memoized.__wrapped__ = method  # type: ignore[attr-defined]
+    return memoized
+
+
+class _NotFound:
+    """The IndexError a memoized method answered with."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self.args = args
+
+
+# Methods that depend on the style tree and their arguments only (citeproc-py 0.11.1):
+# - CitationStylesElement.xpath_search: every query of citeproc-py is over the style or locale
+#   tree (macros, layout, ancestors, terms, dates); the answer is a list that callers only index
+#   or test;
+# - get_root, get_macro, get_term (style and locale), get_date, get_locale_option: look-ups in
+#   that tree (and in the style's locale list, fixed when the style is parsed);
+# - calls_variable of Parent and Text: a walk of the element's subtree (and macros).
+_PROPERTIES: list[tuple[type, str]] = [
+    (model.CitationStylesElement, "get_root"),
+    (model.Parent, "calls_variable"),
+    (model.Text, "calls_variable"),
+]
+_PATCHES: list[tuple[type, str]] = [
+    (model.CitationStylesElement, "xpath_search"),
+    (model.CitationStylesElement, "get_macro"),
+    (model.CitationStylesElement, "get_term"),
+    (model.CitationStylesElement, "get_date"),
+    (model.CitationStylesElement, "get_locale_option"),
+    (model.Locale, "get_term"),
+]
+
+
+def _get_formatter(self: model.CitationStylesElement) -> Any:
+    """CitationStylesElement.get_formatter, finding the root once instead of twice."""
+    root = self.get_root()
+    return root.style.formatter if isinstance(root, model.Locale) else root.formatter
+
+
+def _reference(self: source.CitationItem) -> Any:
+    """CitationItem.reference (``self.bibliography.source[self.key]``, where ``bibliography`` is
+    ``self.citation.bibliography``), read from the dictionaries without three attribute
+    look-ups."""
+    try:
+        bibliography = dict.__getitem__(dict.__getitem__(self, "citation"), "bibliography")
+        key = dict.__getitem__(self, "key")
+    except KeyError:
+        raise source.VariableError  # noqa: B904 - as citeproc-py raises it
+    return bibliography.source[key]
+
+
+# --------------------------------------------------------------------------- item keys
+
+
+class _Keys(list):  # type: ignore[type-arg]
+    """The bibliography's list of item keys, with ``in`` and ``index`` answered from a
+    dictionary of first positions (kept up to date by ``append``, rebuilt after any other
+    change)."""
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        super().__init__(keys)
+        self._first: dict[str, int] | None = None
+
+    def _positions(self) -> dict[str, int]:
+        if self._first is None:
+            self._first = {}
+            for position, key in enumerate(self):
+                self._first.setdefault(key, position)
+        return self._first
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._positions()
+
+    def index(self, key: Any, *bounds: SupportsIndex) -> int:
+        position = self._positions().get(key)
+        if position is None or bounds:
+            return super().index(key, *bounds)
+        return position
+
+    def append(self, key: str) -> None:
+        super().append(key)
+        if self._first is not None:
+            self._first.setdefault(key, len(self) - 1)
+
+
+def _forgetting(name: str) -> Callable[..., Any]:
+    """The list method ``name``, forgetting the positions of :class:`_Keys` first."""
+    method = getattr(list, name)
+
+    def changed(self: _Keys, *args: Any) -> Any:
+        self._first = None
+        return method(self, *args)
+    return changed
+
+
+for _name in ("extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__",
+              "__delitem__", "__iadd__", "__imul__"):
+    setattr(_Keys, _name, _forgetting(_name))
+
+
+_original_init = frontend.CitationStylesBibliography.__init__
+_original_sort = frontend.CitationStylesBibliography.sort
+
+
+def _init(self: frontend.CitationStylesBibliography, *args: Any, **kwargs: Any) -> None:
+    """CitationStylesBibliography.__init__, with the keys as :class:`_Keys`."""
+    _original_init(self, *args, **kwargs)
+    self.keys = _Keys(self.keys)
+
+
+def _sort(self: frontend.CitationStylesBibliography) -> None:
+    """CitationStylesBibliography.sort, with the keys as :class:`_Keys`."""
+    _original_sort(self)
+    self.keys = _Keys(self.keys)
+
+
+def _getitem(self: source.CustomDict, key: Any) -> Any:
+    """CustomDict.__getitem__ (every variable of every item is read through it) without the
+    ``super()`` call."""
+    try:
+        return dict.__getitem__(self, key)
+    except KeyError:
+        raise source.VariableError  # noqa: B904 - as citeproc-py raises it
+
+
+def _getattr(self: source.CustomDict, name: str) -> Any:
+    """CustomDict.__getattr__, as :func:`_getitem`."""
+    try:
+        return dict.__getitem__(self, name)
+    except KeyError:
+        raise source.VariableError  # noqa: B904 - as citeproc-py raises it
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+
+
+def _render_in_child(style: frontend.CitationStylesStyle, items: list[Any]) -> tuple[int, int]:
+    """Fork a process that renders ``items`` and sends back their texts and warnings through a
+    pipe: (pid, read end)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return pid, read
+    status = 1
+    try:
+        os.close(read)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            texts = [str(text) for text in style.render_bibliography(items)]
+        found = [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
+        with os.fdopen(write, "wb") as stream:
+            pickle.dump((texts, found), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _collect(pid: int, read: int) -> list[str] | None:
+    """The texts of a child of :func:`_render_in_child`, its warnings issued again here, or None
+    when it failed."""
+    with os.fdopen(read, "rb") as stream:
+        data = stream.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return None
+    texts, found = pickle.loads(data)
+    for category, message, filename, lineno in found:
+        warnings.warn_explicit(message, category, filename, lineno)
+    return texts
+
+
+def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
+    """CitationStylesBibliography.bibliography: the entries of a large bibliography rendered
+    in two halves, the second by a forked copy of this process (entries depend on the item and
+    on the bibliography's state, which the copy shares, not on the entries before them). The
+    second half comes back as ``str``; if the copy fails, this process renders it."""
+    items = list(self.items)
+    if len(items) < PARALLEL_MIN or _cores() < 2:
+        return self.style.render_bibliography(items)
+    half = (len(items) + 1) // 2
+    pid, read = _render_in_child(self.style, items[half:])
+    try:
+        first = self.style.render_bibliography(items[:half])
+    except BaseException:
+        os.close(read)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    second = _collect(pid, read)
+    if second is None:
+        second = self.style.render_bibliography(items[half:])
+    return [*first, *second]
+
+
+# --------------------------------------------------------------------------- switching
+
+
+@functools.cache
+def _replacements() -> list[tuple[type, str, Any]]:
+    """Each patched class and method name with its replacement, made once."""
+    found: list[tuple[type, str, Any]] = [
+        (cls, name, _memoized(cls.__dict__[name])) for cls, name in _PATCHES]
+    found += [(cls, name, _memoized_property(cls.__dict__[name])) for cls, name in _PROPERTIES]
+    found += [
+        (model.CitationStylesElement, "get_formatter", _get_formatter),
+        (source.CitationItem, "reference", property(_reference)),
+        (frontend.CitationStylesBibliography, "__init__", _init),
+        (frontend.CitationStylesBibliography, "sort", _sort),
+        (frontend.CitationStylesBibliography, "bibliography", _bibliography),
+        (source.CustomDict, "__getitem__", _getitem),
+        (source.CustomDict, "__getattr__", _getattr),
+    ]
+    return found
+
+
+_depth = 0
+
+
+@contextlib.contextmanager
+def enabled() -> Iterator[bool]:
+    """Patch citeproc-py for the time of the block; yields whether it was patched (not on
+    another citeproc-py version than :data:`CITEPROC_PY`). Re-entrant."""
+    global _depth
+    if metadata.version("citeproc-py") != CITEPROC_PY:
+        yield False
+        return
+    saved = []
+    if _depth == 0:
+        for cls, name, replacement in _replacements():
+            saved.append((cls, name, cls.__dict__[name]))
+            setattr(cls, name, replacement)
+    _depth += 1
+    try:
+        yield True
+    finally:
+        _depth -= 1
+        for cls, name, original in saved:
+            setattr(cls, name, original)
+        if _depth == 0:
+            for memo in _memos:
+                memo.clear()

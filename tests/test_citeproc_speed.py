@@ -1,0 +1,117 @@
+"""iombib.citeproc_speed changes no output: the catalogue rendered with and without it, in
+several styles and output formats, serially and by two processes, is the same byte for byte."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import warnings
+from pathlib import Path
+
+import pytest
+
+import iombib
+from iombib import citeproc_fixes, citeproc_speed, styles
+from iombib.cite import Citations, cite, items
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Author-date (with year suffixes), numeric, note, and author-page styles.
+STYLES = ("apa", "chicago-author-date", "iom", "ieee", "modern-language-association",
+          "harvard-cite-them-right", "chicago-notes-bibliography", "nature")
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> iombib.Catalogue:
+    """The catalogue and a copy of some records under another id: works twice, so that
+    citations need disambiguating and sorting meets ties."""
+    loaded = iombib.load(ROOT / "records")
+    copies = [dataclasses.replace(r, id=f"{r.id}-copy") for r in loaded.records[::4]]
+    return iombib.Catalogue(records=[*loaded.records, *copies],
+                            organizations=loaded.organizations)
+
+
+_PLAIN: dict[tuple[str, str], Citations] = {}
+
+
+def _plain(catalogue: iombib.Catalogue, style: str, output: str,
+           monkeypatch: pytest.MonkeyPatch) -> Citations:
+    """The citations without the speed-ups (once per style and format)."""
+    if (style, output) not in _PLAIN:
+        with monkeypatch.context() as patch:
+            patch.setattr(citeproc_speed, "enabled", contextlib.nullcontext)
+            _PLAIN[style, output] = cite(catalogue, style=style, format=output)
+    return _PLAIN[style, output]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "two-processes"])
+@pytest.mark.parametrize(("style", "output"), [
+    *((s, "text") for s in STYLES), ("apa", "html"), ("apa", "markdown"),
+    ("chicago-author-date", "html"), ("ieee", "html")])
+def test_output_is_identical(catalogue: iombib.Catalogue, style: str, output: str,
+                             parallel: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _plain(catalogue, style, output, monkeypatch)
+    if parallel:
+        monkeypatch.setattr(citeproc_speed, "PARALLEL_MIN", 2)
+        monkeypatch.setattr(citeproc_speed, "_cores", lambda: 2)
+    found = cite(catalogue, style=style, format=output)
+    assert len(found.entries) == len(catalogue.records) or style == "ieee"
+    assert found == expected
+
+
+def test_the_speedups_are_on_and_off_again(catalogue: iombib.Catalogue) -> None:
+    """enabled() patches citeproc-py, and leaves it as it was; the memos are emptied."""
+    from citeproc import frontend, model
+    before = model.CitationStylesElement.__dict__["xpath_search"]
+    with citeproc_speed.enabled() as patched:
+        assert patched
+        assert model.CitationStylesElement.__dict__["xpath_search"] is not before
+        with citeproc_speed.enabled():  # re-entrant
+            pass
+        assert model.CitationStylesElement.__dict__["xpath_search"] is not before
+        parsed = citeproc_fixes.parse(styles.find("apa").path, "en-US")
+        rendered = citeproc_fixes.render(parsed, items(catalogue.records[:3]), "text")
+        assert len(rendered.bibliography) == 3
+        assert any(citeproc_speed._memos)
+    assert model.CitationStylesElement.__dict__["xpath_search"] is before
+    assert frontend.CitationStylesBibliography.__dict__["bibliography"].__module__ == \
+        "citeproc.frontend"
+    assert not any(citeproc_speed._memos)
+
+
+def test_warnings_of_the_second_process_come_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warning citeproc-py gives while a forked process renders reaches the caller, once."""
+    from citeproc import model
+    monkeypatch.setattr(citeproc_speed, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(citeproc_speed, "_cores", lambda: 2)
+    original = model.Layout.render_bibliography
+
+    def warning(self: model.Layout, citation_items: list) -> list:
+        for item in citation_items:
+            warnings.warn(f"rendering {item.key}", UserWarning, stacklevel=1)
+        return original(self, citation_items)
+
+    monkeypatch.setattr(model.Layout, "render_bibliography", warning)
+    records = [{"id": f"r{i}", "type": "book", "title": f"Title {i}"} for i in range(4)]
+    parsed = citeproc_fixes.parse(styles.find("apa").path, "en-US")
+    with warnings.catch_warnings(record=True) as caught, citeproc_speed.enabled():
+        warnings.simplefilter("always")
+        rendered = citeproc_fixes.render(parsed, records, "text")
+    assert len(rendered.bibliography) == 4
+    assert sorted(str(w.message) for w in caught) == [f"rendering r{i}" for i in range(4)]
+
+
+@pytest.mark.parametrize("change", [
+    lambda k: k.insert(0, "z"), lambda k: k.remove("b"), lambda k: k.__setitem__(1, "a"),
+    lambda k: k.extend(["a", "q"]), lambda k: k.append("b"), lambda k: k.sort(),
+    lambda k: k.reverse(), lambda k: k.pop(0), lambda k: k.__delitem__(slice(0, 2))])
+def test_keys_answer_as_a_list_does(change: object) -> None:
+    keys, plain = citeproc_speed._Keys(["c", "b", "a", "b"]), ["c", "b", "a", "b"]
+    assert keys.index("b") == plain.index("b") and "a" in keys
+    change(keys)  # type: ignore[operator]
+    change(plain)  # type: ignore[operator]
+    assert list(keys) == plain
+    for key in ("a", "b", "c", "q", "z"):
+        assert (key in keys) == (key in plain)
+        if key in plain:
+            assert keys.index(key) == plain.index(key)
