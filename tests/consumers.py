@@ -435,21 +435,23 @@ def require_citeproc_js() -> str:
 
 def citeproc_js_render(items: list[dict], style_xml: str, locale_xml: str,
                        output_format: Literal["text", "html", "rtf"] = "text",
-                       citations: list[list[dict]] | None = None) -> dict:
+                       citations: list[list[dict]] | None = None,
+                       locales: dict[str, str] | None = None) -> dict:
     """Render CSL-JSON ``items`` with citeproc-js (tests/js/render.mjs).
 
     Returns ``{"bibliography": [str], "entry_ids": [[str]], "citations": [str],
     "warnings": [str], "errors": [str], "processor_version": str, "returncode": int,
     "stderr": str}``.  ``citations`` is a list of clusters of cite items (``{"id": ...}``,
-    optionally with ``locator``/``label``), rendered in order.  ``bibliography`` entries are
-    stripped of surrounding whitespace.
+    optionally with ``locator``/``label``), rendered in order.  ``locales`` maps more locale
+    names (such as the en-US fallback) to their XML.  ``bibliography`` entries are stripped of
+    surrounding whitespace.
 
     citeproc-js is lenient: it silently ignores unknown item types and variables and drops
     malformed names/dates (no warning), so tests must assert on the rendered text.
     """
     node = require_citeproc_js()
     payload = {"items": items, "style": style_xml, "locale": locale_xml,
-               "format": output_format, "citations": citations or []}
+               "format": output_format, "citations": citations or [], "locales": locales or {}}
     proc = _run([node, str(RENDER_MJS)], cwd=JS_DIR, input=json.dumps(payload).encode("utf-8"))
     try:
         result = json.loads(proc.stdout)
