@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from iombib import cache
+from iombib import cache, records
 from iombib.validate import check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +35,17 @@ def _age(path: Path, seconds: int = 60) -> None:
 
 
 def _cache_file(folder: Path) -> Path:
-    found = list((folder.parent / "cache").glob("*.marshal"))
-    assert len(found) == 1
+    found = list((folder.parent / "cache").glob("**/*.marshal"))
+    assert len(found) == 1  # a small catalogue is one shard
     return found[0]
+
+
+def _entries(folder: Path) -> dict:
+    """Every cached entry of a catalogue, over all its shard files."""
+    merged: dict = {}
+    for path in (folder.parent / "cache").glob("**/*.marshal"):
+        merged.update(marshal.loads(path.read_bytes())["entries"])
+    return merged
 
 
 def test_a_second_check_reads_the_cache_and_gives_the_same_result(folder: Path,
@@ -80,7 +89,7 @@ def test_a_file_changed_just_now_is_not_cached(folder: Path) -> None:
     target = folder / SAMPLE
     target.write_text(target.read_text(encoding="utf-8"), encoding="utf-8")  # fresh mtime
     check([folder])
-    entries = cache.RecordCache(folder, "validate_record").entries
+    entries = _entries(folder)
     assert SAMPLE not in entries and "world-migration-report-2008.yaml" in entries
 
 
@@ -100,13 +109,17 @@ def test_a_removed_file_is_forgotten(folder: Path) -> None:
     (folder / SAMPLE).unlink()
     catalogue, _ = check([folder])
     assert catalogue.get("world-migration-report-2010") is None
-    assert SAMPLE not in cache.RecordCache(folder, "validate_record").entries
+    assert SAMPLE not in _entries(folder)
 
 
 def test_a_cache_written_by_other_code_is_ignored(folder: Path, monkeypatch) -> None:
     check([folder])
     monkeypatch.setattr(cache, "_FORMAT", cache._FORMAT + 1)
-    assert cache.RecordCache(folder, "validate_record").entries == {}
+    cache._token.cache_clear()
+    try:
+        assert cache.RecordCache(str(folder), "validate_record", "").entries == {}
+    finally:
+        cache._token.cache_clear()
 
 
 def test_a_corrupt_cache_file_is_ignored_and_rewritten(folder: Path) -> None:
@@ -114,10 +127,63 @@ def test_a_corrupt_cache_file_is_ignored_and_rewritten(folder: Path) -> None:
     _cache_file(folder).write_bytes(b"\x00garbage")
     catalogue, diagnostics = check([folder])
     assert catalogue.records == first_catalogue.records and diagnostics == first
-    assert cache.RecordCache(folder, "validate_record").entries
+    assert _entries(folder)
 
 
 def test_caching_can_be_turned_off(folder: Path, monkeypatch) -> None:
     monkeypatch.setenv("IOMBIB_NO_CACHE", "1")
     check([folder])
     assert not (folder.parent / "cache").exists()
+
+
+def _many(folder: Path, count: int) -> list[str]:
+    """``count`` copies of a record in a folder, old enough to be cached; their paths, sorted."""
+    text = (ROOT / "records" / SAMPLE).read_text(encoding="utf-8")
+    for index in range(count):
+        path = folder / f"copy-{index}.yaml"
+        path.write_text(text, encoding="utf-8")
+        _age(path)
+    return sorted(str(p) for p in folder.glob("copy-*.yaml"))
+
+
+def test_shards_are_consecutive_runs_of_one_folder_covering_every_file(folder: Path) -> None:
+    files = _many(folder, 900)
+    shards = records.plan([folder])[1]
+    assert len(shards) > 2
+    everything = sorted(str(p) for p in folder.glob("*.yaml") if p.name != "organizations.yaml")
+    assert [path for shard in shards for path in shard.files] == everything
+    for shard in shards:
+        names = [os.path.basename(p) for p in shard.files]
+        assert set(names) == shard.members
+        assert shard.key == "" or (names[0] == shard.key and cache.starts_shard(shard.key))
+    assert {p for s in records.plan(files[:5])[1] for p in s.files} == set(files[:5])
+
+
+def test_adding_a_file_changes_only_its_own_shard(folder: Path) -> None:
+    _many(folder, 900)
+    before = {s.key: s.members for s in records.plan([folder])[1]}
+    new = next(f"copy-new-{i}.yaml" for i in range(100)
+               if not cache.starts_shard(f"copy-new-{i}.yaml"))
+    shutil.copy(folder / SAMPLE, folder / new)
+    after = {s.key: s.members for s in records.plan([folder])[1]}
+    assert after.keys() == before.keys()
+    assert [k for k in after if after[k] != before[k]] == [
+        k for k in after if new in after[k]]
+
+
+def test_only_the_edited_file_of_a_large_catalogue_is_parsed_again(folder: Path,
+                                                                   monkeypatch) -> None:
+    files = _many(folder, 600)
+    first_catalogue, first = check([folder], jobs=1)
+    assert len(records.plan([folder])[1]) > 1
+    parsed: list[str] = []
+    real = records.load_file
+    monkeypatch.setattr("iombib.records.load_file", lambda path: parsed.append(path) or real(path))
+    assert check([folder], jobs=1) == (first_catalogue, first) and parsed == []
+    target = Path(files[300])
+    target.write_text(target.read_text(encoding="utf-8").replace("pages: 290", "pages: 291"),
+                      encoding="utf-8")
+    _age(target)
+    catalogue, _ = check([folder], jobs=1)
+    assert parsed == [str(target)]
+    assert [r.pages for r in catalogue.records if r.source == str(target)] == [291]

@@ -9,6 +9,11 @@ diagnostics, and the versions of the ISBN-range and ISO-code tables the rules co
 changed less than a second before it was cached is not cached, so an edit within the clock's
 resolution cannot hide behind an equal time stamp.
 
+A directory's entries are split into shards of consecutive file names, one cache file each, so
+that a worker reads only the files it works on and a large catalogue is never held whole. A
+shard starts at each name that :func:`starts_shard` picks (about one in ``SHARD_SPREAD``, by a
+hash of the name alone), so adding or removing a file changes at most its own shard.
+
 The cache lives in ``$IOMBIB_CACHE_DIR``, else ``$XDG_CACHE_HOME/iombib``, else
 ``~/.cache/iombib``; ``IOMBIB_NO_CACHE=1`` turns it off. A missing, corrupt or foreign cache file
 is ignored and rewritten; it is only ever replaced atomically.
@@ -17,11 +22,14 @@ is ignored and rewritten; it is only ever replaced atomically.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
 import tempfile
 import time
+import zlib
+from collections.abc import Collection
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -30,12 +38,16 @@ from iombib import fields
 from iombib.diagnostics import Diagnostic, Location, Severity
 from iombib.model import Record
 
-_FORMAT = 1
+_FORMAT = 2
 _SHAPING_MODULES = ("model", "fields", "records", "validate", "identifiers", "diagnostics",
                     "cache")
 _RACY_NS = 1_000_000_000
+SHARD_SPREAD = 256
+"""About how many files a shard holds."""
 
 Stamp = tuple[int, int, int, int]
+Entry = tuple[Any, ...]
+"""A file's stamp, record as plain data, path when read, rejected fields and diagnostics."""
 
 
 def directory() -> Path | None:
@@ -49,6 +61,7 @@ def directory() -> Path | None:
     return Path(base) / "iombib"
 
 
+@functools.cache
 def _token(purpose: str) -> str:
     digest = hashlib.sha256(f"{_FORMAT}:{purpose}".encode())
     package = Path(__file__).resolve().parent
@@ -65,15 +78,43 @@ def stamp(status: os.stat_result) -> Stamp:
     return (status.st_mtime_ns, status.st_size, status.st_ino, status.st_ctime_ns)
 
 
-class RecordCache:
-    """The cached records of one directory for one purpose (the rules run on each record)."""
+def starts_shard(name: str) -> bool:
+    """Whether a file name starts a new shard of its directory's cache."""
+    return zlib.crc32(name.encode()) % SHARD_SPREAD == 0
 
-    def __init__(self, folder: Path, purpose: str) -> None:
+
+def entry(file_stamp: Stamp | None, path: str, record: Record | None,
+          diagnostics: list[Diagnostic]) -> Entry:
+    """A freshly read file as a cache entry (plain data, cheap to store and to send)."""
+    plain = fields.dump(record) if record is not None else None
+    return (file_stamp, plain, path, sorted(record.rejected) if record else [],
+            [_plain(d) for d in diagnostics])
+
+
+def restore(data: Entry, path: str) -> tuple[Record | None, list[Diagnostic]]:
+    """The record and diagnostics of an entry, with paths given as ``path`` is now."""
+    _, plain, cached_path, rejected, diagnostics = data
+    record = None
+    if plain is not None:
+        record = fields.undump(Record, plain)
+        record.source = path
+        record.rejected = frozenset(rejected)
+    return record, [_diagnostic(d, cached_path, path) for d in diagnostics]
+
+
+class RecordCache:
+    """The cached entries of one shard of a directory for one purpose (the rules run on each
+    record); ``shard`` is the name that starts it."""
+
+    def __init__(self, folder: str, purpose: str, shard: str) -> None:
         root = directory()
-        self.path = None if root is None else root / (
-            hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24] + ".marshal")
+        self.path = None
+        if root is not None:
+            where = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:24]
+            name = hashlib.sha256(f"{purpose}/{shard}".encode()).hexdigest()[:24]
+            self.path = root / where / f"{name}.marshal"
         self.token = _token(purpose) if self.path is not None else ""
-        self.entries: dict[str, Any] = {}
+        self.entries: dict[str, Entry] = {}
         self.changed = False
         self._load()
 
@@ -87,43 +128,28 @@ class RecordCache:
         if isinstance(data, dict) and data.get("token") == self.token:
             self.entries = data["entries"]
 
-    def get(self, path: str, file_stamp: Stamp) -> tuple[Record | None, list[Diagnostic]] | None:
-        """The record and diagnostics cached for a file with this stamp, or None.
-
-        Paths in them are given as ``path`` is now, whatever they were when cached.
-        """
-        entry = self.entries.get(os.path.basename(path))
-        if entry is None or tuple(entry[0]) != file_stamp:
+    def get(self, name: str, file_stamp: Stamp) -> Entry | None:
+        """The entry cached for a file name with this stamp, or None."""
+        found = self.entries.get(name)
+        if found is None or tuple(found[0]) != file_stamp:
             return None
-        _, plain, cached_path, rejected, diagnostics = entry
-        record = None
-        if plain is not None:
-            record = fields.undump(Record, plain)
-            record.source = path
-            record.rejected = frozenset(rejected)
-        return record, [_diagnostic(d, cached_path, path) for d in diagnostics]
+        return found
 
-    def put(self, path: str, file_stamp: Stamp, record: Record | None,
-            diagnostics: list[Diagnostic]) -> None:
+    def put(self, name: str, data: Entry) -> None:
         """Remember a freshly read file, unless it changed too recently to trust its stamp."""
-        if self.path is None or file_stamp[0] > time.time_ns() - _RACY_NS:
+        file_stamp = data[0]
+        if self.path is None or file_stamp is None or file_stamp[0] > time.time_ns() - _RACY_NS:
             return
-        plain = fields.dump(record) if record is not None else None
-        self.entries[os.path.basename(path)] = (
-            file_stamp, plain, path, sorted(record.rejected) if record else [],
-            [_plain(d) for d in diagnostics])
+        self.entries[name] = data
         self.changed = True
 
-    def keep_only(self, names: set[str]) -> None:
-        """Forget files that are no longer there."""
-        gone = set(self.entries) - names
+    def save(self, members: Collection[str]) -> None:
+        """Write the shard back atomically, keeping only the entries of ``members`` (the names
+        now in it), when anything changed; failures only cost speed."""
+        gone = [name for name in self.entries if name not in members]
         for name in gone:
             del self.entries[name]
-        self.changed = self.changed or bool(gone)
-
-    def save(self) -> None:
-        """Write the cache back atomically when it changed; failures only cost speed."""
-        if self.path is None or not self.changed:
+        if self.path is None or not (self.changed or gone):
             return
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)

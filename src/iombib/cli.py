@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -12,9 +13,11 @@ from iombib import convert, fields, formats, styles
 from iombib.cite import FORMATS as CITATION_FORMATS
 from iombib.cite import cite
 from iombib.diagnostics import CODES, Diagnostic, IombibError, Severity
+from iombib.model import Record
 from iombib.records import (
     ORGANIZATIONS_FILE,
     Catalogue,
+    load,
     load_organizations,
     open_atomic,
     organizations_yaml,
@@ -23,7 +26,7 @@ from iombib.records import (
     write_atomic,
     write_record,
 )
-from iombib.validate import check, summary
+from iombib.validate import check, summary, validate_record
 
 _FORMATS = click.Choice(["text", "json"])
 
@@ -136,28 +139,43 @@ def export_command(selection: tuple[str, ...], format_name: str, output: str | N
         raise click.BadParameter(f"'{language}' is not an ISO 639-1 code such as en, fr or es",
                                  param_hint="--lang")
     paths, ids = _split_selection(selection, records_dir)
-    catalogue, diagnostics = check(paths, jobs=jobs)
-    if ids:
-        by_id = {r.id: r for r in catalogue.records}
-        missing = [i for i in ids if i not in by_id]
-        if missing:
-            raise click.BadParameter(f"no record with id {', '.join(missing)} in {records_dir}",
-                                     param_hint="SELECTION")
-        catalogue.records = [by_id[i] for i in ids]
-    chosen = set(ids)
-    errors = [d for d in diagnostics if d.is_error and (not ids or d.record_id in chosen)]
-    if errors:
-        _report(errors)
-        raise click.ClickException(f"{len(errors)} errors in the records; nothing written")
-    if output is None:
-        stream = click.get_text_stream("stdout")
-        convert.write(catalogue, module.NAME, stream, language=language, ascii=ascii_only,
-                      jobs=jobs)
-        return
-    with open_atomic(output) as stream:
-        convert.write(catalogue, module.NAME, stream, language=language, ascii=ascii_only,
-                      jobs=jobs)
-    click.echo(f"{len(catalogue)} records written to {output}", err=True)
+    try:
+        prepared = convert.prepare(paths, module.NAME, language=language, ascii=ascii_only,
+                                   jobs=jobs)
+        chosen = _chosen(prepared, ids, records_dir)
+        picked = set(ids)
+        errors = [d for d in prepared.diagnostics
+                  if d.is_error and (not ids or d.record_id in picked)]
+        if errors:
+            _report(errors)
+            raise click.ClickException(f"{len(errors)} errors in the records; nothing written")
+        count = len(prepared.facts) if chosen is None else len(chosen)
+        with contextlib.ExitStack() as stack:
+            stream = click.get_text_stream("stdout") if output is None else \
+                stack.enter_context(open_atomic(output))
+            if chosen is None:
+                prepared.write(stream)
+            else:
+                convert.write(chosen, module.NAME, stream, organizations=prepared.organizations,
+                              language=language, ascii=ascii_only, jobs=jobs)
+    except IombibError as error:
+        raise click.ClickException(str(error)) from error
+    if output is not None:
+        click.echo(f"{count} records written to {output}", err=True)
+
+
+def _chosen(prepared: convert.Prepared, ids: list[str], records_dir: str) -> list[Record] | None:
+    """The records picked by id, in the order given (None: no ids, every record read)."""
+    if not ids:
+        return None
+    sources = {f.id: f.source for f in prepared.facts}
+    missing = [i for i in ids if i not in sources]
+    if missing:
+        raise click.BadParameter(f"no record with id {', '.join(missing)} in {records_dir}",
+                                 param_hint="SELECTION")
+    catalogue = load([str(sources[i]) for i in ids], per_record=validate_record, cached=True)
+    by_id = {r.id: r for r in catalogue.records}
+    return [by_id[i] for i in ids]
 
 
 def _split_selection(selection: tuple[str, ...], records_dir: str) -> tuple[list[str], list[str]]:

@@ -1,5 +1,12 @@
 """Exporting records to a format and reading them back: the library API over the registry.
 
+Records in memory are exported by :func:`export` and :func:`write`. Record files are exported by
+:func:`prepare`, which streams: worker processes read the files (from the parsed-record cache
+when unchanged) twice, shard by shard (see :mod:`iombib.cache`), first to check them and survey
+them for the writer, keeping only small facts of each record for the catalogue rules and the
+writer's catalogue-wide state (unique citation keys), then to render them; no process holds
+the whole catalogue or the whole output.
+
 >>> import iombib
 >>> catalogue = iombib.load("records")                              # doctest: +SKIP
 >>> print(iombib.export(catalogue, "bibtex", language="fr"))       # doctest: +SKIP
@@ -8,17 +15,22 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
+import marshal
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple, TextIO
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TextIO
 
-from iombib import formats
+from iombib import cache, formats, records
 from iombib.diagnostics import Diagnostic, IombibError
 from iombib.formats import ExportOptions, Writer
 from iombib.importing import ImportContext
 from iombib.model import Organization, Record
-from iombib.records import Catalogue, paused_gc
+from iombib.records import Catalogue, Shard, paused_gc
+from iombib.validate import Facts, catalogue_findings, facts_of, sort_diagnostics, validate_record
 
 _PARALLEL_THRESHOLD = 5000
 _CHUNK = 2000
@@ -94,6 +106,116 @@ def _entries(writer: Writer, sequence: Sequence[Record], jobs: int | None) -> It
                 yield from chunk
     finally:
         _WORK = None
+
+
+@dataclass
+class Prepared:
+    """Record files read and checked for an export, ready to be written (see :func:`prepare`)."""
+
+    writer: Writer
+    diagnostics: list[Diagnostic]
+    """Every problem, as :func:`iombib.validate.check` reports them."""
+    facts: list[Facts]
+    """Of each record read, in file order."""
+    organizations: dict[str, Organization]
+    shards: list[Shard]
+    stamps: list[bytes]
+    """A digest of the files' stamps when they were checked, per shard."""
+    jobs: int | None
+
+    def write(self, stream: TextIO) -> None:
+        """Write every record read, in file order, entry by entry. Raises
+        :class:`IombibError` if a file changed since it was checked."""
+        global _WRITER
+        writer = self.writer
+        _WRITER = writer  # inherited by the forked workers
+        try:
+            stream.write(writer.header())
+            written = False
+            with paused_gc():
+                results = records.map_shards(_render_shard, self.shards, self.jobs)
+                for shard, expected, (stamps, count, text) in zip(self.shards, self.stamps,
+                                                                  results, strict=True):
+                    if stamps != expected:
+                        raise IombibError(f"record files in {shard.folder or '.'} changed "
+                                          "during the export; export again")
+                    if count:
+                        if written:
+                            stream.write(writer.separator)
+                        stream.write(text)
+                        written = True
+            stream.write(writer.footer())
+        finally:
+            _WRITER = None
+
+
+def prepare(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], format_name: str,
+            *, language: str | None = None, ascii: bool = False,
+            jobs: int | None = None) -> Prepared:
+    """Read and check record files for an export to a format without holding their records
+    (``jobs`` worker processes, default: all cores for large catalogues); then
+    ``prepared.write(stream)`` unless ``prepared.diagnostics`` hold errors.
+
+    >>> prepared = prepare("records", "ris")                        # doctest: +SKIP
+    >>> if not any(d.is_error for d in prepared.diagnostics):       # doctest: +SKIP
+    ...     prepared.write(sys.stdout)
+    """
+    module = formats.get(format_name)
+    catalogue, shards = records.plan(paths)
+    options = ExportOptions(organizations=catalogue.organizations, language=language, ascii=ascii)
+    survey = functools.partial(_survey_shard, kind=module.Writer, options=options)
+    diagnostics = catalogue.diagnostics
+    every: list[Facts] = []
+    surveys: list[Any] = []
+    stamps: list[bytes] = []
+    with paused_gc():
+        for shard_stamps, facts, shard_surveys, problems in records.map_shards(survey, shards,
+                                                                               jobs):
+            stamps.append(shard_stamps)
+            every.extend(facts)
+            surveys.extend(shard_surveys)
+            diagnostics.extend(problems)
+        diagnostics.extend(catalogue_findings(every, catalogue.organizations,
+                                                       catalogue.authority_found))
+        writer = module.Writer([], options, surveys)
+    return Prepared(writer, sort_diagnostics(diagnostics), every,
+                    catalogue.organizations, shards, stamps, jobs)
+
+
+def _digest(entries: list[tuple[str, cache.Entry]]) -> bytes:
+    return hashlib.blake2b(marshal.dumps([data[0] for _, data in entries])).digest()
+
+
+def _survey_shard(shard: Shard, kind: type[Writer], options: ExportOptions
+                  ) -> tuple[bytes, list[Facts], list[Any], list[Diagnostic]]:
+    """A worker's first look at a shard: stamps, facts, surveys and diagnostics."""
+    entries = records.read_shard(shard, validate_record, cached=True)
+    facts: list[Facts] = []
+    surveys: list[Any] = []
+    diagnostics: list[Diagnostic] = []
+    for path, data in entries:
+        record, problems = cache.restore(data, path)
+        diagnostics.extend(problems)
+        if record is not None:
+            facts.append(facts_of(record))
+            surveys.append(kind.survey(record, options))
+    return _digest(entries), facts, surveys, diagnostics
+
+
+# The writer of the export in progress, inherited by forked workers.
+_WRITER: Writer | None = None
+
+
+def _render_shard(shard: Shard) -> tuple[bytes, int, str]:
+    """A worker's second look at a shard: stamps, number of entries and their text."""
+    assert _WRITER is not None
+    entries = records.read_shard(shard, validate_record, cached=True)
+    texts = []
+    for path, data in entries:
+        record, _ = cache.restore(data, path)
+        if record is not None:
+            texts.append(_WRITER.entry(record))
+    return _digest(entries), len(texts), _WRITER.separator.join(texts)
 
 
 class Imported(NamedTuple):

@@ -8,6 +8,8 @@ validation, are recovered on demand by :func:`locate`, so a clean catalogue pays
 
 from __future__ import annotations
 
+import bisect
+import collections
 import contextlib
 import functools
 import gc
@@ -16,12 +18,12 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NamedTuple, TextIO, TypeVar
 
 import yaml
 
-from iombib import fields
-from iombib.cache import RecordCache, Stamp, stamp
+from iombib import cache, fields
+from iombib.cache import Stamp, stamp
 from iombib.diagnostics import Diagnostic, IombibError, Location
 from iombib.model import Organization, Record
 
@@ -86,6 +88,22 @@ def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "rec
     >>> catalogue.get("world-migration-report-2010").isbn[0].value  # doctest: +SKIP
     '978-92-9068-590-6'
     """
+    catalogue, shards = plan(paths)
+    reader = functools.partial(read_shard, per_record=per_record, cached=cached)
+    with paused_gc():
+        for results in map_shards(reader, shards, jobs):
+            for path, data in results:
+                record, diagnostics = cache.restore(data, path)
+                if record is not None:
+                    catalogue.records.append(record)
+                catalogue.diagnostics.extend(diagnostics)
+    return catalogue
+
+
+def plan(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+         ) -> tuple[Catalogue, list[Shard]]:
+    """What :func:`load` reads, before any record is: a catalogue with the authority file and
+    the problems found so far (but no records yet), and the record files in shards."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     catalogue = Catalogue()
@@ -95,12 +113,7 @@ def load(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = "rec
         catalogue.organizations.update(orgs)
         catalogue.diagnostics.extend(diagnostics)
         catalogue.authority_found = True
-    with paused_gc():
-        for record, diagnostics in _load_files(files, jobs, per_record, cached):
-            if record is not None:
-                catalogue.records.append(record)
-            catalogue.diagnostics.extend(diagnostics)
-    return catalogue
+    return catalogue, _shards(files)
 
 
 @contextlib.contextmanager
@@ -148,65 +161,105 @@ def _expand(paths: list[str | os.PathLike[str]],
     return files, authority
 
 
-_FileResult = tuple[str, Record | None, list[Diagnostic]]
+class Shard(NamedTuple):
+    """Consecutive record files of one folder, read together from one cache file (see
+    :mod:`iombib.cache`): the unit of work of the workers."""
+
+    folder: str
+    key: str
+    """The file name that starts the shard in its folder ("" for the first shard)."""
+    files: list[str]
+    members: frozenset[str]
+    """The names of every file now in the shard, selected or not."""
 
 
-def _load_files(files: list[str], jobs: int | None, per_record: _PerRecord | None,
-                cached: bool) -> Iterator[tuple[Record | None, list[Diagnostic]]]:
-    """Each file's record and diagnostics, in file order; unchanged files come from the cache
-    when ``cached`` (see :mod:`iombib.cache`)."""
-    caches: dict[str, RecordCache] = {}
-    stamps: dict[str, Stamp] = {}
-    found: dict[str, tuple[Record | None, list[Diagnostic]]] = {}
-    if cached:
-        purpose = getattr(per_record, "__qualname__", "load")
-        for path in files:
-            folder = os.path.dirname(path)
-            if folder not in caches:
-                caches[folder] = RecordCache(Path(folder), purpose)
-            try:
-                stamps[path] = stamp(os.stat(path))
-            except OSError:
-                continue
-            hit = caches[folder].get(path, stamps[path])
-            if hit is not None:
-                found[path] = hit
-    missing = [path for path in files if path not in found]
-    for path, record, diagnostics in _read_files(missing, jobs, per_record):
-        found[path] = (record, diagnostics)
-        if path in stamps:
-            caches[os.path.dirname(path)].put(path, stamps[path], record, diagnostics)
-    for folder, cache in caches.items():
-        cache.keep_only({p.name for p in Path(folder).glob("*.yaml")})
-        cache.save()
+def _shards(files: list[str]) -> list[Shard]:
+    """The files in order, cut into shards (a shard never spans two folders)."""
+    listings: dict[str, tuple[list[str], dict[str, frozenset[str]]]] = {}
+    shards: list[Shard] = []
     for path in files:
-        yield found[path]
+        folder, name = os.path.split(path)
+        if folder not in listings:
+            listings[folder] = _listing(folder)
+        starts, members = listings[folder]
+        key = starts[bisect.bisect_right(starts, name) - 1]
+        if shards and shards[-1].folder == folder and shards[-1].key == key:
+            shards[-1].files.append(path)
+        else:
+            shards.append(Shard(folder, key, [path], members.get(key, frozenset())))
+    return shards
 
 
-def _read_files(files: list[str], jobs: int | None, per_record: _PerRecord | None
-                ) -> Iterator[_FileResult]:
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or (jobs is None and len(files) < _PARALLEL_THRESHOLD):
-        yield from _load_chunk(files, per_record)
-        return
-    size = max(200, len(files) // (workers * 8))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    from concurrent.futures import ProcessPoolExecutor  # only large catalogues pay its import
+def _listing(folder: str) -> tuple[list[str], dict[str, frozenset[str]]]:
+    """The names that start shards in a folder, and the record file names in each shard."""
+    try:
+        names = sorted(n for n in os.listdir(folder or ".")
+                       if n.endswith(".yaml") and n != ORGANIZATIONS_FILE)
+    except OSError:
+        names = []
+    starts = [""]
+    groups: dict[str, list[str]] = {"": []}
+    for name in names:
+        if cache.starts_shard(name):
+            starts.append(name)
+            groups[name] = []
+        groups[starts[-1]].append(name)
+    return starts, {key: frozenset(group) for key, group in groups.items()}
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for results in pool.map(_load_chunk, chunks, [per_record] * len(chunks)):
-            yield from results
 
-
-def _load_chunk(files: list[str], per_record: _PerRecord | None) -> list[_FileResult]:
-    results: list[_FileResult] = []
+def read_shard(shard: Shard, per_record: _PerRecord | None, cached: bool
+               ) -> list[tuple[str, cache.Entry]]:
+    """Each file of a shard as a cache entry: from the shard's cache file while the file is
+    unchanged (when ``cached``), else read, checked by ``per_record`` and cached."""
+    purpose = getattr(per_record, "__qualname__", "load")
+    store = cache.RecordCache(shard.folder, purpose, shard.key) if cached else None
+    results: list[tuple[str, cache.Entry]] = []
     with paused_gc():
-        for path in files:
-            record, problems = load_file(path)
-            if record is not None and per_record is not None:
-                problems = problems + per_record(record)
-            results.append((path, record, problems))
+        for path in shard.files:
+            try:
+                file_stamp: Stamp | None = stamp(os.stat(path))
+            except OSError:
+                file_stamp = None
+            found = store.get(os.path.basename(path), file_stamp) \
+                if store is not None and file_stamp is not None else None
+            if found is None:
+                record, problems = load_file(path)
+                if record is not None and per_record is not None:
+                    problems = problems + per_record(record)
+                found = cache.entry(file_stamp, path, record, problems)
+                if store is not None:
+                    store.put(os.path.basename(path), found)
+            results.append((path, found))
+        if store is not None:
+            store.save(shard.members | {os.path.basename(p) for p in shard.files})
     return results
+
+
+_T = TypeVar("_T")
+
+
+def map_shards(function: Callable[[Shard], _T], shards: list[Shard],
+               jobs: int | None) -> Iterator[_T]:
+    """``function`` of each shard, in order, computed by ``jobs`` forked worker processes
+    (default: all cores once there are enough files) that inherit the caller's state. At most
+    two results per worker wait to be taken, so memory does not grow with the catalogue."""
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    size = sum(len(shard.files) for shard in shards)
+    if workers <= 1 or len(shards) < 2 or os.name != "posix" or (
+            jobs is None and size < _PARALLEL_THRESHOLD):
+        for shard in shards:
+            yield function(shard)
+        return
+    import multiprocessing  # only large catalogues pay its import
+
+    with multiprocessing.get_context("fork").Pool(min(workers, len(shards))) as pool:
+        pending: collections.deque[Any] = collections.deque()
+        for shard in shards:
+            pending.append(pool.apply_async(function, (shard,)))
+            if len(pending) > 8 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def load_file(path: str | os.PathLike[str]) -> tuple[Record | None, list[Diagnostic]]:

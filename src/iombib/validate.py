@@ -299,7 +299,7 @@ def _place(record: Record | Facts, finding: Finding) -> Diagnostic:
 
 class Facts(NamedTuple):
     """What the catalogue rules read of a record: small enough to keep for every record of a
-    large catalogue while the records themselves stream past (see :func:`facts`)."""
+    large catalogue while the records themselves stream past (see :func:`facts_of`)."""
 
     id: str | None
     source: str | None
@@ -313,7 +313,7 @@ class Facts(NamedTuple):
     """The target id of every relation."""
 
 
-def facts(record: Record) -> Facts:
+def facts_of(record: Record) -> Facts:
     """The facts of a record that the catalogue rules need; repeated text is interned."""
     intern = sys.intern
     isbns = []
@@ -331,7 +331,7 @@ def facts(record: Record) -> Facts:
 
 def catalogue_rules(catalogue: Catalogue) -> list[Diagnostic]:
     """Rules across records: ids, ISBNs, series ISSNs, organization and relation references."""
-    return catalogue_findings([facts(r) for r in catalogue.records], catalogue.organizations,
+    return catalogue_findings([facts_of(r) for r in catalogue.records], catalogue.organizations,
                               catalogue.authority_found)
 
 

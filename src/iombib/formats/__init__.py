@@ -3,7 +3,9 @@
 A format module defines ``NAME``, ``SUFFIXES``, ``DESCRIPTION``, a ``Writer`` class (made once
 per export from the whole record sequence, so it can do catalogue-wide work such as unique
 citation keys, then asked for a ``header()``, one ``entry(record)`` per record joined by
-``separator``, and a ``footer()``) and, when it can be read, ``read(text, context)``.
+``separator``, and a ``footer()``) and, when it can be read, ``read(text, context)``. A writer
+whose catalogue-wide work needs something of every record takes it from ``survey(record,
+options)``; an export that streams its records makes the writer from the surveys alone.
 
 >>> from iombib import formats
 >>> formats.names()
@@ -21,7 +23,7 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Protocol
+from typing import Any, Protocol
 
 from iombib.diagnostics import IombibError
 from iombib.model import Organization, Record
@@ -41,9 +43,14 @@ class ExportOptions:
 
 
 class Writer(Protocol):
-    """What a format module's ``Writer(records, options)`` provides."""
+    """What a format module's ``Writer(records, options, surveys=None)`` provides; given
+    ``surveys`` (one ``survey(record, options)`` per record) it does not look at ``records``."""
 
     separator: str
+
+    @staticmethod
+    def survey(record: Record, options: ExportOptions) -> Any:
+        """What the writer must know of each record before writing any."""
 
     def header(self) -> str:
         """Text before the first entry."""
@@ -60,8 +67,14 @@ class BaseWriter:
 
     separator = ""
 
-    def __init__(self, records: Sequence[Record], options: ExportOptions) -> None:
+    def __init__(self, records: Sequence[Record], options: ExportOptions,
+                 surveys: Sequence[Any] | None = None) -> None:
         self.options = options
+
+    @staticmethod
+    def survey(record: Record, options: ExportOptions) -> Any:
+        """What the writer must know of each record before writing any (nothing)."""
+        return None
 
     def header(self) -> str:
         """Text before the first entry (none)."""

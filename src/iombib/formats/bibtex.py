@@ -667,10 +667,15 @@ def base_key(record: Record, organizations: dict) -> str:
 def citation_keys(records: Sequence[Record], organizations: dict) -> dict[str, str]:
     """Unique keys for the records by id: equal base keys get a, b, c ... in record-id order,
     and no key equals the id of another record (BibLaTeX takes ids as key aliases)."""
+    return unique_keys([(r.id, base_key(r, organizations)) for r in records])
+
+
+def unique_keys(bases: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """:func:`citation_keys` from each record's (id, base key)."""
     by_base: dict[str, list[str]] = {}
-    for record in records:
-        by_base.setdefault(base_key(record, organizations), []).append(record.id)
-    ids = {r.id for r in records}
+    for record_id, base in bases:
+        by_base.setdefault(base, []).append(record_id)
+    ids = {record_id for record_id, _ in bases}
     keys: dict[str, str] = {}
     taken: set[str] = set()
     for base in sorted(by_base):
@@ -709,9 +714,16 @@ class Writer(BaseWriter):
     dialect: Dialect = BIBTEX
     separator = "\n"
 
-    def __init__(self, records: Sequence[Record], options: ExportOptions) -> None:
-        super().__init__(records, options)
-        self.keys = citation_keys(records, options.organizations)
+    def __init__(self, records: Sequence[Record], options: ExportOptions,
+                 surveys: Sequence[tuple[str, str]] | None = None) -> None:
+        super().__init__(records, options, surveys)
+        self.keys = unique_keys([self.survey(r, options) for r in records]
+                                if surveys is None else surveys)
+
+    @staticmethod
+    def survey(record: Record, options: ExportOptions) -> tuple[str, str]:
+        """A record's id and base key: keys are made unique over the whole export."""
+        return record.id, base_key(record, options.organizations)
 
     def header(self) -> str:
         """A comment naming the generator and the encoding."""

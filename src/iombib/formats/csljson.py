@@ -487,8 +487,9 @@ class Writer(BaseWriter):
 
     separator = ",\n"
 
-    def __init__(self, records: Sequence[Record], options: ExportOptions) -> None:
-        super().__init__(records, options)
+    def __init__(self, records: Sequence[Record], options: ExportOptions,
+                 surveys: Sequence[Any] | None = None) -> None:
+        super().__init__(records, options, surveys)
         self.probe = _Probe(options.organizations)
 
     def header(self) -> str:

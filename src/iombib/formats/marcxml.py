@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any
 
 from iombib import identifiers
-from iombib.formats import BaseWriter, ExportOptions
+from iombib.formats import BaseWriter
 from iombib.importing import ImportContext
 from iombib.model import Creator, Edition, Isbn, Price, Record, Relation, Series, Url
 from iombib.rendition import Rendition, date_parts
@@ -635,9 +635,6 @@ class Writer(BaseWriter):
     """A MARC 21 slim ``collection``, one ``record`` per publication."""
 
     separator = "\n"
-
-    def __init__(self, records: Sequence[Record], options: ExportOptions) -> None:
-        super().__init__(records, options)
 
     def header(self) -> str:
         """The XML declaration and the collection's start tag."""

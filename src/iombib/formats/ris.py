@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombib import identifiers
-from iombib.formats import BaseWriter, ExportOptions
+from iombib.formats import BaseWriter
 from iombib.importing import ImportContext
 from iombib.model import (
     Creator,
@@ -462,9 +462,6 @@ class Writer(BaseWriter):
     """RIS records separated by a blank line; each record ends with ``ER  - ``."""
 
     separator = EOL
-
-    def __init__(self, records: Sequence[Record], options: ExportOptions) -> None:
-        super().__init__(records, options)
 
     def render(self, rendition: Rendition) -> str:
         """One record as RIS lines."""
