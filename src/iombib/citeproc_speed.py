@@ -229,9 +229,9 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
-def _render_in_child(style: frontend.CitationStylesStyle, items: list[Any]) -> tuple[int, int]:
-    """Fork a process that renders ``items`` and sends back their texts and warnings through a
-    pipe: (pid, read end)."""
+def _in_child(work: Callable[[list[Any]], list[Any]], items: list[Any]) -> tuple[int, int]:
+    """Fork a process that does ``work`` on ``items`` and sends back what it gives and the
+    warnings it met through a pipe: (pid, read end)."""
     read, write = os.pipe()
     pid = os.fork()
     if pid:
@@ -242,41 +242,41 @@ def _render_in_child(style: frontend.CitationStylesStyle, items: list[Any]) -> t
         os.close(read)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            texts = [str(text) for text in style.render_bibliography(items)]
+            done = work(items)
         found = [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
         with os.fdopen(write, "wb") as stream:
-            pickle.dump((texts, found), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((done, found), stream, protocol=pickle.HIGHEST_PROTOCOL)
         status = 0
     finally:
         os._exit(status)
 
 
-def _collect(pid: int, read: int) -> list[str] | None:
-    """The texts of a child of :func:`_render_in_child`, its warnings issued again here, or None
-    when it failed."""
+def _collect(pid: int, read: int) -> list[Any] | None:
+    """What a child of :func:`_in_child` gave, its warnings issued again here, or None when it
+    failed (its result could not be pickled, say)."""
     with os.fdopen(read, "rb") as stream:
         data = stream.read()
     _, status = os.waitpid(pid, 0)
     if status != 0 or not data:
         return None
-    texts, found = pickle.loads(data)
+    done, found = pickle.loads(data)
     for category, message, filename, lineno in found:
         warnings.warn_explicit(message, category, filename, lineno)
-    return texts
+    return done
 
 
-def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
-    """CitationStylesBibliography.bibliography: the entries of a large bibliography rendered
-    in two halves, the second by a forked copy of this process (entries depend on the item and
-    on the bibliography's state, which the copy shares, not on the entries before them). The
-    second half comes back as ``str``; if the copy fails, this process renders it."""
-    items = list(self.items)
+def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any],
+            sent: Callable[[Any], Any] = lambda x: x) -> list[Any]:
+    """``work(items)``, where ``work`` does each item on its own (so that the result is the
+    concatenation of its results on two halves): for many items, the second half is done by a
+    forked copy of this process and comes back as ``sent`` makes it (``sent(x)`` must be what a
+    caller cannot tell from ``x``); if the copy fails, this process does that half too."""
     if len(items) < PARALLEL_MIN or _cores() < 2:
-        return self.style.render_bibliography(items)
+        return work(items)
     half = (len(items) + 1) // 2
-    pid, read = _render_in_child(self.style, items[half:])
+    pid, read = _in_child(lambda part: [sent(x) for x in work(part)], items[half:])
     try:
-        first = self.style.render_bibliography(items[:half])
+        first = work(items[:half])
     except BaseException:
         os.close(read)
         os.kill(pid, signal.SIGKILL)
@@ -284,8 +284,100 @@ def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
         raise
     second = _collect(pid, read)
     if second is None:
-        second = self.style.render_bibliography(items[half:])
+        second = work(items[half:])
     return [*first, *second]
+
+
+def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
+    """CitationStylesBibliography.bibliography, in two processes (:func:`_in_two`): an entry
+    depends on its item and on the bibliography's state, which the copy shares, not on the
+    entries before it (Layout.render_bibliography renders each item on its own). The second
+    half comes back as ``str`` (every caller takes ``str`` of an entry)."""
+    return _in_two(self.style.render_bibliography, list(self.items), str)
+
+
+_original_sort_keys = model.Key.sort_keys
+
+
+def _sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
+    """Key.sort_keys, in two processes (:func:`_in_two`) for a key that renders a macro for each
+    item (the costly kind; each item's key is rendered on its own). Keys that cannot be pickled
+    (formatter classes made at run time) make the copy fail, and this process does them."""
+    if "macro" not in self.attrib:
+        return _original_sort_keys(self, items, context)
+    return _in_two(lambda part: _original_sort_keys(self, part, context), list(items))
+
+
+# --------------------------------------------------------------------------- rendering steps
+
+_PLAIN_FORMAT = (("font-style", "normal"), ("font-variant", "normal"), ("font-weight", "normal"),
+                 ("text-decoration", "none"), ("vertical-align", "baseline"))
+
+
+@_memoized_property
+def _formats_nothing(self: model.Formatted) -> bool:
+    """Whether Formatted.format of this element leaves text as it is (no font or decoration
+    attribute other than its default)."""
+    return all(self.get(name, default) == default for name, default in _PLAIN_FORMAT)
+
+
+_original_format = model.Formatted.format
+
+
+def _format(self: model.Formatted, string: Any) -> Any:
+    """Formatted.format, which applies five formatting attributes one after the other: for an
+    element that has none of them (most), only its conversion of numbers to ``str``."""
+    if _formats_nothing(self):
+        return str(string) if isinstance(string, int | float) else string
+    return _original_format(self, string)
+
+
+_IF_TESTS = {"type": "_type", "variable": "_variable", "is-numeric": "_is_numeric",
+             "is-uncertain-date": "_is_uncertain_date", "locator": "_locator",
+             "position": "_position"}
+
+
+@_memoized_property
+def _if_plan(self: model.If) -> tuple[tuple[str, ...], str | None]:
+    """The tests an ``if`` or ``else-if`` has (in the order If.render makes them) and its
+    ``match``."""
+    return tuple(name for name in _IF_TESTS if name in self.attrib), self.get("match")
+
+
+@_memoized_property
+def _if_types(self: model.If) -> tuple[str, ...]:
+    """The lower-cased types an ``if type="..."`` tests."""
+    return tuple(kind.lower() for kind in self.get("type").split())
+
+
+def _if_type(self: model.If, item: Any) -> list[bool]:
+    """If._type with the element's types split once."""
+    types = _if_types(self)
+    if not types:
+        return []
+    kind = item.reference.type
+    return [name == kind for name in types]
+
+
+def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = "",
+               **kwargs: Any) -> Any:
+    """If.render, with the element's tests and match read once instead of per item."""
+    tests, match = _if_plan(self)
+    results: list[Any] = []
+    for test in tests:
+        if test == "position":
+            results += self._position(item, context)
+        else:
+            results += getattr(self, _IF_TESTS[test])(item)
+    if match == "any":
+        result = any(results)
+    elif match == "none":
+        result = not any(results)
+    else:
+        result = all(results)
+    if not result:
+        raise model.ConditionFailed
+    return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
 
 
 # --------------------------------------------------------------------------- switching
@@ -303,6 +395,10 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (frontend.CitationStylesBibliography, "__init__", _init),
         (frontend.CitationStylesBibliography, "sort", _sort),
         (frontend.CitationStylesBibliography, "bibliography", _bibliography),
+        (model.Key, "sort_keys", _sort_keys),
+        (model.Formatted, "format", _format),
+        (model.If, "render", _if_render),
+        (model.If, "_type", _if_type),
         (source.CustomDict, "__getitem__", _getitem),
         (source.CustomDict, "__getattr__", _getattr),
     ]
