@@ -116,19 +116,23 @@ _WORD = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
 def _protect_case(text: str, ascii: bool) -> str:
     """Escaped text with capitalised words braced, so styles that lower-case titles keep them:
     every word with a capital letter except a first word capitalised only at its start."""
+    # Text that needs no escaping has no part that does (a part's character pairs are the
+    # text's), so its words are taken as they are.
+    plain = not _NEEDS_ESCAPING.search(text) and (not ascii or text.isascii())
     out = []
     for index, word in enumerate(_SPACES.split(text)):
         if not word.strip():
             out.append(word)
             continue
         rest = word[1:] if index == 0 else word
-        capitals = rest != rest.lower()  # a capital (upper or title case) letter
-        lead, core, trail = _WORD.match(word).groups()  # type: ignore[union-attr]
-        if capitals and core:
-            out.append(escape(lead, ascii) + "{" + escape(core, ascii) + "}" +
-                       escape(trail, ascii))
-        else:
-            out.append(escape(word, ascii))
+        if rest != rest.lower():  # a capital (upper or title case) letter
+            lead, core, trail = _WORD.match(word).groups()  # type: ignore[union-attr]
+            if core:
+                out.append(lead + "{" + core + "}" + trail if plain else
+                           escape(lead, ascii) + "{" + escape(core, ascii) + "}" +
+                           escape(trail, ascii))
+                continue
+        out.append(word if plain else escape(word, ascii))
     return "".join(out)
 
 
@@ -659,7 +663,7 @@ def base_key(record: Record, organizations: dict) -> str:
         who = _ascii_word(acronym or (words[0] if words else creator.org))
     else:
         who = _ascii_word(creator.family or "")
-    words = [_ascii_word(w) for w in (record.title or "").split()]
+    words = (_ascii_word(w) for w in (record.title or "").split())
     title_word = next((w for w in words if w and w not in _KEY_STOP), "")
     return f"{who or 'anon'}{year(record.issued) or 'nd'}{title_word}"
 

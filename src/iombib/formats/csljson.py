@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import dataclasses
+import functools
 import json
 import operator
 import re
@@ -85,6 +86,12 @@ none: funders go into ``custom``)."""
 # --------------------------------------------------------------------------- readings
 
 
+@functools.lru_cache(maxsize=1024)
+def _language_code(text: str) -> str | None:
+    """The reader's language lookup (pycountry), remembered: few spellings recur."""
+    return _CODES.language_code(text)
+
+
 class _Probe:
     """The reader's name and language lookups without side effects, for the writer's check of
     what would come back (mirrors ImportContext.org_key and org_match on an authority file)."""
@@ -121,7 +128,7 @@ class _Probe:
         return Creator(org=best[1], subdivision=best[2])
 
     def language_code(self, text: str) -> str | None:
-        return _CODES.language_code(text)
+        return _language_code(text)
 
     def fail(self, label: str, value: Any, message: str) -> None:
         """A value that does not come back (the writer puts the field into custom)."""
@@ -506,8 +513,20 @@ class Writer(BaseWriter):
         return layout(to_csl(rendition, self.probe))
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
-"""Compact JSON of a value, UTF-8 text (one encoder: json.dumps would make one per call)."""
+_encoder = json.JSONEncoder(ensure_ascii=False)
+_encode_string = json.encoder.encode_basestring
+"""What the encoder does with a string, without its type dispatch."""
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON of a value, UTF-8 text (one encoder: json.dumps would make one per call)."""
+    return _encode_string(value) if type(value) is str else _encoder.encode(value)
+
+
+@functools.cache
+def _starts(key: str, indent: str) -> str:
+    """The start of the line of a variable: indent, key and colon."""
+    return f"{indent}{_encode_string(key)}: "
 
 
 def layout(item: dict[str, Any]) -> str:
@@ -515,10 +534,10 @@ def layout(item: dict[str, Any]) -> str:
     lines = []
     for key, value in item.items():
         if key == "custom" and isinstance(value, dict) and value:
-            inner = ",\n".join(f"      {_dumps(k)}: {_dumps(v)}" for k, v in value.items())
+            inner = ",\n".join(_starts(k, "      ") + _dumps(v) for k, v in value.items())
             lines.append(f'    "custom": {{\n{inner}\n    }}')
         else:
-            lines.append(f"    {_dumps(key)}: {_dumps(value)}")
+            lines.append(_starts(key, "    ") + _dumps(value))
     return "  {\n" + ",\n".join(lines) + "\n  }"
 
 
