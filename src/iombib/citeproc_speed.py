@@ -310,6 +310,17 @@ def _sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
 
 # --------------------------------------------------------------------------- rendering steps
 
+_original_sort_items = model.Sort.sort
+
+
+def _sort_items(self: model.Sort, items: list[Any], context: Any) -> list[Any]:
+    """Sort.sort, without rendering the sort keys of a single item (each in-text citation of one
+    item sorts its one item by the style's citation keys)."""
+    if len(items) < 2:
+        return list(items)
+    return _original_sort_items(self, items, context)
+
+
 _PLAIN_FORMAT = (("font-style", "normal"), ("font-variant", "normal"), ("font-weight", "normal"),
                  ("text-decoration", "none"), ("vertical-align", "baseline"))
 
@@ -332,18 +343,6 @@ def _format(self: model.Formatted, string: Any) -> Any:
     return _original_format(self, string)
 
 
-_IF_TESTS = {"type": "_type", "variable": "_variable", "is-numeric": "_is_numeric",
-             "is-uncertain-date": "_is_uncertain_date", "locator": "_locator",
-             "position": "_position"}
-
-
-@_memoized_property
-def _if_plan(self: model.If) -> tuple[tuple[str, ...], str | None]:
-    """The tests an ``if`` or ``else-if`` has (in the order If.render makes them) and its
-    ``match``."""
-    return tuple(name for name in _IF_TESTS if name in self.attrib), self.get("match")
-
-
 @_memoized_property
 def _if_types(self: model.If) -> tuple[str, ...]:
     """The lower-cased types an ``if type="..."`` tests."""
@@ -359,25 +358,16 @@ def _if_type(self: model.If, item: Any) -> list[bool]:
     return [name == kind for name in types]
 
 
-def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = "",
-               **kwargs: Any) -> Any:
-    """If.render, with the element's tests and match read once instead of per item."""
-    tests, match = _if_plan(self)
-    results: list[Any] = []
-    for test in tests:
-        if test == "position":
-            results += self._position(item, context)
-        else:
-            results += getattr(self, _IF_TESTS[test])(item)
-    if match == "any":
-        result = any(results)
-    elif match == "none":
-        result = not any(results)
-    else:
-        result = all(results)
-    if not result:
-        raise model.ConditionFailed
-    return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
+@_memoized_property
+def _if_variables(self: model.If) -> tuple[str, ...]:
+    """The variables an ``if variable="..."`` tests, as citeproc-py names them."""
+    return tuple(name.replace("-", "_") for name in self.get("variable").split())
+
+
+def _if_variable(self: model.If, item: Any) -> list[bool]:
+    """If._variable with the element's variables split once."""
+    return [("locator" in item) if name == "locator" else (name in item.reference)
+            for name in _if_variables(self)]
 
 
 # --------------------------------------------------------------------------- switching
@@ -396,9 +386,10 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (frontend.CitationStylesBibliography, "sort", _sort),
         (frontend.CitationStylesBibliography, "bibliography", _bibliography),
         (model.Key, "sort_keys", _sort_keys),
+        (model.Sort, "sort", _sort_items),
         (model.Formatted, "format", _format),
-        (model.If, "render", _if_render),
         (model.If, "_type", _if_type),
+        (model.If, "_variable", _if_variable),
         (source.CustomDict, "__getitem__", _getitem),
         (source.CustomDict, "__getattr__", _getattr),
     ]
