@@ -1,7 +1,9 @@
 """Conformance of iombib's citations with citeproc-js, the reference CSL processor.
 
 Each :class:`Case` (style, locale, output format) renders a part of the catalogue with both
-engines, from the same CSL items (:func:`iombib.cite.items`) and the same style and locale files,
+engines, from the same CSL items (:func:`iombib.cite.items` for the style, so with iombib's data
+rules for it, such as APA's publisher omitted when it is the author) and the same style and
+locale files,
 and :func:`compare` lists every :class:`Divergence`: per record, its bibliography entry, its place
 in the bibliography's order and its in-text citation (all items registered, as citeproc-js
 disambiguates over them). ``docs/citation-divergences.md`` lists the divergences that are known,
@@ -181,9 +183,11 @@ class _Inputs:
 
 def _inputs(case: Case) -> _Inputs:
     records = records_for(case.language)
-    csl = items(records, organizations=catalogue().organizations, language=case.language)
+    style = styles.find(case.style)
+    csl = items(records, organizations=catalogue().organizations, language=case.language,
+                style=style)
     locales = {name: _read(csl_locale_path(name)) for name in {"en-US", case.locale}}
-    return _Inputs(case, records, csl, _read(styles.find(case.style).path), locales)
+    return _Inputs(case, records, csl, _read(style.path), locales)
 
 
 def _citeproc_js(given: _Inputs) -> dict:
@@ -287,6 +291,21 @@ def table(divergences: Iterable[Divergence], reasons: dict[Divergence, str]) -> 
         yield f"| {style} | {locale} | {formats} | {part} | {', '.join(records)} | {reason} |"
 
 
+def write_doc(found: list[Divergence], path: Path = DOC) -> None:
+    """Replace the count and the table of ``path`` (everything from its "## Count" heading on)
+    with those of ``found``, keeping the reasons the table gives."""
+    text = path.read_text(encoding="utf-8")
+    head = text[:text.index("## Count")]
+    counts: dict[str, int] = {}
+    for d in found:
+        counts[d.style] = counts.get(d.style, 0) + 1
+    per_style = ", ".join(f"{style} {counts.get(style, 0)}" for style in STYLES)
+    rows = "\n".join(table(found, documented(path)))
+    path.write_text(f"{head}## Count\n\n**{len(found)} divergences** ({per_style}).\n\n"
+                    "## List\n\nA row lists every combination of the values in its cells.\n\n"
+                    f"{rows}\n", encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- summary
 
 
@@ -323,17 +342,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locale", choices=list(LOCALES))
     parser.add_argument("--format", choices=FORMATS)
     parser.add_argument("--quiet", action="store_true", help="counts only, no differences")
-    parser.add_argument("--table", action="store_true",
-                        help="print the divergence table for docs/citation-divergences.md, "
-                             "keeping the reasons it already gives")
+    parser.add_argument("--write", action="store_true",
+                        help="rewrite the count and the table of docs/citation-divergences.md "
+                             "from this measurement, keeping the reasons it gives (run it over "
+                             "the whole matrix)")
     args = parser.parse_args(argv)
     chosen = [c for c in cases(args.style, args.locale, args.format) if style_available(c.style)]
     skipped = sorted({c.style for c in cases(args.style) if not style_available(c.style)})
     outcomes = run(chosen)
-    if args.table:
+    if args.write:
         found = [d for o in outcomes for d in o.divergences()]
-        print("\n".join(table(found, documented() if DOC.is_file() else {})))
-        print(f"\n{len(found)} divergences", file=sys.stderr)
+        write_doc(found)
+        print(f"{DOC}: {len(found)} divergences")
         return 0
     for line in summary(outcomes, show_diffs=not args.quiet):
         print(line)

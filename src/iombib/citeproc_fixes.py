@@ -25,6 +25,7 @@ from citeproc import (
     CitationStylesBibliography,
     CitationStylesStyle,
     formatter,
+    model,
 )
 from citeproc.source.json import CiteProcJSON
 
@@ -137,18 +138,157 @@ FORMATTERS: dict[str, Any] = {
 """The citeproc-py formatter of each output format."""
 
 
-# --------------------------------------------------------------------------- rendering
+# --------------------------------------------------------------------------- disambiguation
+
+DISAMBIGUATED = "iombib_disambiguated"
+"""The attribute of a bibliography that holds the keys of the items whose ``disambiguate``
+condition is true (:func:`teach_disambiguate_condition`)."""
+
+_choose_render = model.Choose.render
 
 
-def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Rendered:
-    """Render CSL items as a bibliography and as one in-text citation each."""
-    result = Rendered()
-    original = {str(item["id"]).lower(): str(item["id"]) for item in items}
-    source = CiteProcJSON([_known_variables(item) for item in items])
+def teach_disambiguate_condition() -> None:
+    """Fix: citeproc-py 0.11.1 ignores the ``disambiguate="true"`` test of ``cs:if`` and
+    ``cs:else-if`` (a TODO in ``If.render``), so a branch that only that test guards is always
+    taken (MLA adds the title to every in-text citation). In CSL and citeproc-js the test is
+    true only for an item whose citation stays ambiguous after the other disambiguation steps.
+
+    ``Choose.render`` is replaced, once, by one that decides the ``disambiguate`` test of each
+    branch before the branch's own ``render`` tests the rest (``If.render`` is left alone, so
+    other patches of it keep working): the test is true for the keys in the bibliography's
+    :data:`DISAMBIGUATED` set (filled by :func:`disambiguate`), and combined with the other
+    tests by the branch's ``match``: with ``all`` a false test skips the branch, with ``any`` a
+    true one takes it, with ``none`` a true one skips it."""
+    if model.Choose.render is not _choose_render:
+        return
+
+    def render(self: model.Choose, item: Any, context: Any = None, delimiter: str = "",
+               **kwargs: Any) -> Any:
+        for branch in self.getchildren():
+            verdict = _disambiguate_verdict(branch, item)
+            if verdict is False:
+                continue
+            try:
+                if verdict is True:
+                    return branch.render_children(item, context=context, delimiter=delimiter,
+                                                  **kwargs)
+                return branch.render(item, context=context, delimiter=delimiter, **kwargs)
+            except model.ConditionFailed:
+                continue
+        return None
+
+    render.__doc__ = _choose_render.__doc__
+    model.Choose.render = render
+
+
+def _disambiguate_verdict(branch: Any, item: Any) -> bool | None:
+    """For a branch with a ``disambiguate`` test: True to take it, False to skip it, None when
+    its other tests decide (also for a branch without that test)."""
+    if "disambiguate" not in branch.attrib:
+        return None
+    flagged = item.key in getattr(item.bibliography, DISAMBIGUATED, ())
+    match = branch.get("match", "all")
+    alone = not any(k not in ("disambiguate", "match") for k in branch.attrib)
+    if match == "any":
+        return True if flagged else (False if alone else None)
+    if match == "none":
+        return False if flagged else (True if alone else None)
+    return (True if alone else None) if flagged else False
+
+
+teach_disambiguate_condition()
+
+
+def year_suffix(number: int) -> str:
+    """The ``number``-th year suffix (1: ``a`` ... 26: ``z``, 27: ``aa``), as citeproc-js
+    writes them."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def disambiguate(parsed: ParsedStyle, items: list[dict[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], set[str]]:
+    """Fix: citeproc-py 0.11.1 does no disambiguation, so works by the same authors in the
+    same year are cited alike ("IOM, 2017" for all of them). CSL (and citeproc-js) resolves
+    citations that render alike, once every item is registered: first by the ``disambiguate``
+    condition, then, with ``disambiguate-add-year-suffix``, by a year suffix ("2017a",
+    "2017b") given in the order of the bibliography's sort, which the style prints with its
+    ``year-suffix`` variable in the citation and in the bibliography.
+
+    This renders every item's citation once without suffixes, groups the items whose
+    citations read the same, marks those groups for the ``disambiguate`` condition when the
+    style tests it and renders them again, and gives each group still ambiguous its
+    ``year-suffix`` letters in bibliography order. Returns the items with those suffixes (any
+    ``year-suffix`` the data carried is dropped: citeproc-js ignores it too) and the keys for
+    the ``disambiguate`` condition. ``disambiguate-add-names`` and
+    ``disambiguate-add-givenname`` are not done."""
+    items = [{k: v for k, v in item.items() if k != "year-suffix"} for item in items]
+    root = parsed.style.root
+    add_suffix = str(root.citation.get_option("disambiguate-add-year-suffix")) == "true"
+    tests = bool(root.xpath_search("//cs:citation//cs:if[@disambiguate]"
+                                   " | //cs:citation//cs:else-if[@disambiguate]"
+                                   " | //cs:macro//cs:if[@disambiguate]"
+                                   " | //cs:macro//cs:else-if[@disambiguate]"))
+    if not add_suffix and not tests:
+        return items, set()
+    bibliography, citations = _registered(parsed, items, "text")
+    groups = _alike(bibliography, citations)
+    flagged: set[str] = set()
+    if tests and groups:
+        flagged = {key for group in groups for key in group}
+        setattr(bibliography, DISAMBIGUATED, flagged)
+        groups = _alike(bibliography, citations)
+    if add_suffix and groups:
+        order = ([item.key for item in parsed.style.sort_bibliography(list(bibliography.items))]
+                 if parsed.style.has_bibliography() else list(bibliography.keys))
+        position = {key: n for n, key in enumerate(order)}
+        suffixes = {}
+        for group in groups:
+            for n, key in enumerate(sorted(group, key=position.__getitem__), start=1):
+                suffixes[key] = year_suffix(n)
+        for item in items:
+            suffix = suffixes.get(str(item["id"]).lower())
+            if suffix:
+                item["year-suffix"] = suffix
+    return items, flagged
+
+
+def _alike(bibliography: CitationStylesBibliography, citations: list[Citation]
+           ) -> list[list[str]]:
+    """The groups of two or more item keys whose citations (each alone, first position)
+    render the same."""
+    by_text: dict[str, list[str]] = {}
+    for citation in citations:
+        text = str(bibliography.style.render_citation(citation, [], lambda item: None))
+        by_text.setdefault(text, []).append(citation.cites[0].key)
+    return [keys for keys in by_text.values() if len(keys) > 1]
+
+
+def _registered(parsed: ParsedStyle, items: list[dict[str, Any]], output: str
+                ) -> tuple[CitationStylesBibliography, list[Citation]]:
+    """A bibliography of ``items`` with every item registered by a citation of its own."""
+    source = CiteProcJSON(items)
     bibliography = CitationStylesBibliography(parsed.style, source, FORMATTERS[output])
     citations = [Citation([CitationItem(str(item["id"]))]) for item in items]
     for citation in citations:
         bibliography.register(citation)
+    return bibliography, citations
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Rendered:
+    """Render CSL items as a bibliography and as one in-text citation each, with every item
+    registered first (citations are disambiguated over all of them)."""
+    result = Rendered()
+    original = {str(item["id"]).lower(): str(item["id"]) for item in items}
+    handed, flagged = disambiguate(parsed, [_known_variables(item) for item in items])
+    bibliography, citations = _registered(parsed, handed, output)
+    setattr(bibliography, DISAMBIGUATED, flagged)
 
     def unknown(item: CitationItem) -> None:
         result.problems.append((original.get(item.key, item.key), "no such item"))
@@ -160,4 +300,3 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
         for key, text in zip(bibliography.keys, bibliography.bibliography(), strict=True):
             result.bibliography.append((original.get(key, key), str(text)))
     return result
-

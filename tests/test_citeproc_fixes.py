@@ -1,0 +1,84 @@
+"""Each correction of citeproc-py in iombib.citeproc_fixes, on a minimal style and items that
+show the bug (every test fails without its fix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iombib import citeproc_fixes
+
+CSL = "http://purl.org/net/xbiblio/csl"
+
+
+def style(tmp_path: Path, citation: str, bibliography: str, options: str = "",
+          sort: str = '<sort><key variable="title"/></sort>') -> citeproc_fixes.ParsedStyle:
+    """A style with the given citation and bibliography layouts, parsed for en-US."""
+    path = tmp_path / "minimal.csl"
+    path.write_text(f"""<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="{CSL}" class="in-text" version="1.0">
+  <info><title>Minimal</title><id>minimal</id><updated>2024-01-01T00:00:00+00:00</updated></info>
+  <citation {options}><layout prefix="(" suffix=")">{citation}</layout></citation>
+  <bibliography>{sort}<layout>{bibliography}</layout></bibliography>
+</style>
+""", encoding="utf-8")
+    return citeproc_fixes.parse(path, "en-US")
+
+
+def item(key: str, title: str, year: int | None = 2017, author: str = "IOM",
+         **more: Any) -> dict[str, Any]:
+    found = {"id": key, "type": "report", "title": title, "author": [{"literal": author}]}
+    if year is not None:
+        found["issued"] = {"date-parts": [[year]]}
+    return found | more
+
+
+AUTHOR_YEAR = ('<group delimiter=", "><names variable="author"/>'
+               '<group><date variable="issued"><date-part name="year"/></date>'
+               '<text variable="year-suffix"/></group></group>')
+
+
+def test_year_suffixes_in_bibliography_order(tmp_path: Path) -> None:
+    parsed = style(tmp_path, AUTHOR_YEAR, AUTHOR_YEAR + '<text variable="title" prefix=". "/>',
+                   'disambiguate-add-year-suffix="true"')
+    rendered = citeproc_fixes.render(parsed, [
+        item("z", "Zebra"), item("a", "Ant"), item("m", "Mole"), item("o", "Other", 2016),
+        item("w", "Who", author="WHO")], "text")
+    assert dict(rendered.in_text) == {"z": "(IOM, 2017c)", "a": "(IOM, 2017a)",
+                                      "m": "(IOM, 2017b)", "o": "(IOM, 2016)", "w": "(WHO, 2017)"}
+    assert rendered.bibliography == [
+        ("a", "IOM, 2017a. Ant"), ("m", "IOM, 2017b. Mole"), ("o", "IOM, 2016. Other"),
+        ("w", "WHO, 2017. Who"), ("z", "IOM, 2017c. Zebra")]
+
+
+def test_year_suffix_only_when_the_style_asks(tmp_path: Path) -> None:
+    parsed = style(tmp_path, AUTHOR_YEAR, AUTHOR_YEAR)
+    given = [item("a", "Ant", **{"year-suffix": "q"}), item("b", "Bee")]
+    assert [t for _, t in citeproc_fixes.render(parsed, given, "text").in_text] == [
+        "(IOM, 2017)", "(IOM, 2017)"]
+
+
+def test_year_suffix_letters() -> None:
+    assert [citeproc_fixes.year_suffix(n) for n in (1, 2, 26, 27, 28, 52, 53)] == [
+        "a", "b", "z", "aa", "ab", "az", "ba"]
+
+
+@pytest.mark.parametrize(("branch", "expected"), [
+    ('<if disambiguate="true"><text variable="title" prefix=", "/></if>',
+     ["(IOM, Ant)", "(IOM, Bee)", "(WHO)"]),
+    ('<if disambiguate="true" match="none"><text value=" alone"/></if>',
+     ["(IOM)", "(IOM)", "(WHO alone)"]),
+    ('<if disambiguate="true" type="book" match="any"><text variable="title" prefix=", "/>'
+     "</if>", ["(IOM, Ant)", "(IOM, Bee)", "(WHO, Who)"]),
+    ('<if disambiguate="true" type="report"><text variable="title" prefix=", "/></if>',
+     ["(IOM, Ant)", "(IOM, Bee)", "(WHO)"]),
+    ('<if type="chapter"/><else-if disambiguate="true"><text variable="title" prefix=", "/>'
+     '</else-if><else><text value=", else"/></else>', ["(IOM, Ant)", "(IOM, Bee)", "(WHO, else)"]),
+])
+def test_disambiguate_condition(tmp_path: Path, branch: str, expected: list[str]) -> None:
+    parsed = style(tmp_path, f'<names variable="author"/><choose>{branch}</choose>',
+                   '<text variable="title"/>')
+    given = [item("a", "Ant"), item("b", "Bee"), item("w", "Who", author="WHO", type="book")]
+    assert [t for _, t in citeproc_fixes.render(parsed, given, "text").in_text] == expected
