@@ -107,13 +107,14 @@ def plan(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     catalogue = Catalogue()
-    files, authority = _expand(list(paths), catalogue.diagnostics)
+    listings: dict[str, list[str]] = {}
+    files, authority = _expand(list(paths), catalogue.diagnostics, listings)
     for path in authority:
         orgs, diagnostics = load_organizations(path)
         catalogue.organizations.update(orgs)
         catalogue.diagnostics.extend(diagnostics)
         catalogue.authority_found = True
-    return catalogue, _shards(files)
+    return catalogue, _shards(files, listings)
 
 
 @contextlib.contextmanager
@@ -132,15 +133,18 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _expand(paths: list[str | os.PathLike[str]],
-            diagnostics: list[Diagnostic]) -> tuple[list[str], list[str]]:
-    """Record files and authority files named by the paths, in a stable order."""
+def _expand(paths: list[str | os.PathLike[str]], diagnostics: list[Diagnostic],
+            listings: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """Record files and authority files named by the paths, in a stable order; the record
+    file names of each directory read go into ``listings``."""
     files: list[str] = []
     authority: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(str(p) for p in path.glob("*.yaml") if p.name != ORGANIZATIONS_FILE)
+            folder = "" if str(path) == "." else str(path)  # as os.path.split gives it back
+            listings[folder] = _record_names(folder)
+            found = [os.path.join(folder, name) for name in listings[folder]]
             if not found:
                 diagnostics.append(Diagnostic("NO_RECORDS", f"no *.yaml record files in {path}",
                                               location=Location(str(path))))
@@ -173,15 +177,26 @@ class Shard(NamedTuple):
     """The names of every file now in the shard, selected or not."""
 
 
-def _shards(files: list[str]) -> list[Shard]:
-    """The files in order, cut into shards (a shard never spans two folders)."""
-    listings: dict[str, tuple[list[str], dict[str, frozenset[str]]]] = {}
+def _record_names(folder: str) -> list[str]:
+    """The names of the record files in a folder, sorted."""
+    try:
+        return sorted(n for n in os.listdir(folder or ".")
+                      if n.endswith(".yaml") and n != ORGANIZATIONS_FILE)
+    except OSError:
+        return []
+
+
+def _shards(files: list[str], listings: dict[str, list[str]]) -> list[Shard]:
+    """The files in order, cut into shards (a shard never spans two folders); ``listings``
+    are the record file names of folders already read."""
+    cuts: dict[str, tuple[list[str], dict[str, frozenset[str]]]] = {}
     shards: list[Shard] = []
     for path in files:
         folder, name = os.path.split(path)
-        if folder not in listings:
-            listings[folder] = _listing(folder)
-        starts, members = listings[folder]
+        if folder not in cuts:
+            names = listings[folder] if folder in listings else _record_names(folder)
+            cuts[folder] = _cut(names)
+        starts, members = cuts[folder]
         key = starts[bisect.bisect_right(starts, name) - 1]
         if shards and shards[-1].folder == folder and shards[-1].key == key:
             shards[-1].files.append(path)
@@ -190,13 +205,9 @@ def _shards(files: list[str]) -> list[Shard]:
     return shards
 
 
-def _listing(folder: str) -> tuple[list[str], dict[str, frozenset[str]]]:
-    """The names that start shards in a folder, and the record file names in each shard."""
-    try:
-        names = sorted(n for n in os.listdir(folder or ".")
-                       if n.endswith(".yaml") and n != ORGANIZATIONS_FILE)
-    except OSError:
-        names = []
+def _cut(names: list[str]) -> tuple[list[str], dict[str, frozenset[str]]]:
+    """The names that start shards in a folder's sorted record file names, and the names in
+    each shard."""
     starts = [""]
     groups: dict[str, list[str]] = {"": []}
     for name in names:

@@ -683,7 +683,14 @@ def unique_keys(bases: Sequence[tuple[str, str]]) -> dict[str, str]:
     keys: dict[str, str] = {}
     taken: set[str] = set()
     for base in sorted(by_base):
-        group = sorted(set(by_base[base]))
+        group = by_base[base]
+        if len(group) == 1:  # the usual case, without the loop below
+            record_id = group[0]
+            if base not in taken and (base not in ids or base == record_id):
+                keys[record_id] = base
+                taken.add(base)
+                continue
+        group = sorted(set(group))
         for index, record_id in enumerate(group):
             key = base if len(group) == 1 else base + _suffix(index)
             n = len(group)
