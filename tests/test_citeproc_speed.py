@@ -115,3 +115,15 @@ def test_keys_answer_as_a_list_does(change: object) -> None:
         assert (key in keys) == (key in plain)
         if key in plain:
             assert keys.index(key) == plain.index(key)
+
+
+@pytest.mark.parametrize(("style", "independent"), [
+    ("apa", True), ("chicago-author-date", True), ("ieee", False),
+    ("modern-language-association", False)])
+def test_styles_whose_dates_leak_are_rendered_in_one_process(style: str,
+                                                            independent: bool) -> None:
+    """IEEE and MLA override the date-parts of a localized date differently in different
+    places, which citeproc-py lets leak from one rendering into the next."""
+    parsed = citeproc_fixes.parse(styles.find(style).path, "en-US")
+    with citeproc_speed.enabled():
+        assert citeproc_speed._items_independent(parsed.style.root) is independent

@@ -9,16 +9,20 @@ one core.
 :func:`enabled` patches these hot spots of citeproc-py for the time of one rendering:
 
 - the XPath queries, macro, term and root look-ups and ``calls_variable`` are memoized per
-  style element (the style tree does not change while it renders);
-- the bibliography's key list answers ``in`` and ``index`` from a dictionary;
-- the entries of a large bibliography are rendered by two forked processes, after everything
-  catalogue-wide (registration, sorting and what :mod:`iombib.citeproc_fixes` decides before it
-  asks for the entries) was done once in the parent.
+  style element, and the formatting attributes, types and variables an element tests are read
+  once (what citeproc-py changes in the tree as it renders, date-part attributes, is left out);
+- the bibliography's key list answers ``in`` and ``index`` from a dictionary, and a citation of
+  one item is not sorted;
+- the sort keys and the entries of a large bibliography are rendered by two forked processes,
+  after everything catalogue-wide (registration, in-text citations, and what
+  :mod:`iombib.citeproc_fixes` decides, such as year suffixes) was done once in the parent. A
+  style whose renderings are not independent of each other in citeproc-py is rendered in one.
 
 Every patch replaces one method of citeproc-py :data:`CITEPROC_PY` with one that returns the
 same thing; on another version nothing is patched. ``tests/test_citeproc_speed.py`` renders
-catalogues in several styles and output formats with and without the speed-ups and compares them
-byte for byte. The patches are process-wide while enabled, so rendering is not thread-safe then.
+the catalogue in several styles and output formats with and without the speed-ups, in one and
+in two processes, and compares them byte for byte. The patches are process-wide while enabled,
+so rendering is not thread-safe then.
 """
 
 from __future__ import annotations
@@ -265,13 +269,32 @@ def _collect(pid: int, read: int) -> list[Any] | None:
     return done
 
 
-def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any],
+@_memoized_property
+def _items_independent(root: model.Style) -> bool:
+    """Whether the style renders each item independently of the items rendered before it.
+
+    Not so in citeproc-py 0.11.1 when a localized date (``form="text"`` or ``"numeric"``)
+    overrides date-parts differently in different places: Date_Part.process copies the
+    overriding attributes into the locale's date-part element for good (``attrib.update``), so
+    what one place set leaks into the next rendering. When every date of a form overrides the
+    same way (or none does), each rendering sets the same attributes before it reads them."""
+    overrides: dict[str, set[frozenset[Any]]] = {}
+    for date in root.iterfind(".//cs:date", root.nsmap):
+        if date.get("form") is not None:
+            parts = frozenset((part.get("name"), frozenset(part.attrib.items()))
+                              for part in date.iterfind("cs:date-part", root.nsmap))
+            overrides.setdefault(date.get("form"), set()).add(parts)
+    return all(len(found) == 1 for found in overrides.values())
+
+
+def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any], root: model.Style,
             sent: Callable[[Any], Any] = lambda x: x) -> list[Any]:
     """``work(items)``, where ``work`` does each item on its own (so that the result is the
-    concatenation of its results on two halves): for many items, the second half is done by a
-    forked copy of this process and comes back as ``sent`` makes it (``sent(x)`` must be what a
-    caller cannot tell from ``x``); if the copy fails, this process does that half too."""
-    if len(items) < PARALLEL_MIN or _cores() < 2:
+    concatenation of its results on two halves): for many items of a style that renders them
+    independently (:func:`_items_independent`), the second half is done by a forked copy of
+    this process and comes back as ``sent`` makes it (``sent(x)`` must be what a caller cannot
+    tell from ``x``); if the copy fails, this process does that half too."""
+    if len(items) < PARALLEL_MIN or _cores() < 2 or not _items_independent(root):
         return work(items)
     half = (len(items) + 1) // 2
     pid, read = _in_child(lambda part: [sent(x) for x in work(part)], items[half:])
@@ -293,7 +316,7 @@ def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
     depends on its item and on the bibliography's state, which the copy shares, not on the
     entries before it (Layout.render_bibliography renders each item on its own). The second
     half comes back as ``str`` (every caller takes ``str`` of an entry)."""
-    return _in_two(self.style.render_bibliography, list(self.items), str)
+    return _in_two(self.style.render_bibliography, list(self.items), self.style.root, str)
 
 
 _original_sort_keys = model.Key.sort_keys
@@ -305,7 +328,8 @@ def _sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
     (formatter classes made at run time) make the copy fail, and this process does them."""
     if "macro" not in self.attrib:
         return _original_sort_keys(self, items, context)
-    return _in_two(lambda part: _original_sort_keys(self, part, context), list(items))
+    return _in_two(lambda part: _original_sort_keys(self, part, context), list(items),
+                   self.get_root())
 
 
 # --------------------------------------------------------------------------- rendering steps
@@ -337,8 +361,10 @@ _original_format = model.Formatted.format
 
 def _format(self: model.Formatted, string: Any) -> Any:
     """Formatted.format, which applies five formatting attributes one after the other: for an
-    element that has none of them (most), only its conversion of numbers to ``str``."""
-    if _formats_nothing(self):
+    element that has none of them (most), only its conversion of numbers to ``str``. Not for
+    date-parts, whose attributes citeproc-py changes as it renders (see
+    :func:`_items_independent`)."""
+    if not isinstance(self, model.Date_Part) and _formats_nothing(self):
         return str(string) if isinstance(string, int | float) else string
     return _original_format(self, string)
 
