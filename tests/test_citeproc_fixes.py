@@ -82,3 +82,23 @@ def test_disambiguate_condition(tmp_path: Path, branch: str, expected: list[str]
                    '<text variable="title"/>')
     given = [item("a", "Ant"), item("b", "Bee"), item("w", "Who", author="WHO", type="book")]
     assert [t for _, t in citeproc_fixes.render(parsed, given, "text").in_text] == expected
+
+
+@pytest.mark.parametrize(("output", "expected"), [
+    ("text", ["[1] IOM. Ant.", "[2] IOM. Bee."]),
+    ("html", ['\n    <div class="csl-left-margin">[1]</div><div class="csl-right-inline">IOM. Ant.'
+              '</div>\n  ',
+              '\n    <div class="csl-left-margin">[2]</div><div class="csl-right-inline">IOM. '
+              'Bee.</div>\n  ']),
+])
+def test_second_field_align(tmp_path: Path, output: str, expected: list[str]) -> None:
+    parsed = style(tmp_path, '<text variable="citation-number"/>',
+                   '<text variable="citation-number" prefix="[" suffix="]"/>'
+                   '<names variable="author" suffix=". "/><text variable="title" suffix="."/>',
+                   sort="")
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<bibliography>", '<bibliography second-field-align="flush">'), encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    rendered = citeproc_fixes.render(parsed, [item("a", "Ant"), item("b", "Bee")], output)
+    assert [text for _, text in rendered.bibliography] == expected

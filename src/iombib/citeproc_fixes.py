@@ -133,9 +133,91 @@ _MARKDOWN = SimpleNamespace(
     Bold=_wrapper("**", "**"), Light=str, Underline=str, SmallCaps=str,
     Superscript=_wrapper("<sup>", "</sup>"), Subscript=_wrapper("<sub>", "</sub>"))
 
+
+
+def _with_margins(base: Any, left_margin: Any, right_inline: Any) -> SimpleNamespace:
+    """A citeproc-py formatter with the two displays of :func:`align_second_field`."""
+    names = {name: getattr(base, name) for name in dir(base) if not name.startswith("_")}
+    return SimpleNamespace(**names, left_margin=left_margin, right_inline=right_inline)
+
+
+def _text_margin(text: str) -> str:
+    return f"{text} "
+
+
+def _html_margin(text: str) -> str:
+    return f'\n    <div class="csl-left-margin">{text}</div>'
+
+
+def _html_inline(text: str) -> str:
+    return f'<div class="csl-right-inline">{text}</div>\n  '
+
+
 FORMATTERS: dict[str, Any] = {
-    "text": formatter.plain, "html": formatter.html, "markdown": _MARKDOWN}
-"""The citeproc-py formatter of each output format."""
+    "text": _with_margins(formatter.plain, _text_margin, str),
+    "html": _with_margins(formatter.html, _html_margin, _html_inline),
+    "markdown": _with_margins(_MARKDOWN, _text_margin, str)}
+"""The citeproc-py formatter of each output format, with the left-margin and right-inline
+displays of citeproc-js's formats (text and Markdown as citeproc-js's text)."""
+
+
+# --------------------------------------------------------------------------- layout
+
+_render_bibliography = model.Layout.render_bibliography
+
+
+def align_second_field() -> None:
+    """Fix: citeproc-py 0.11.1 ignores the bibliography's ``second-field-align`` (IEEE's and
+    Vancouver's numbered lists), so the number runs into the entry: ``[1]International
+    Organization ...``. citeproc-js puts the output of the layout's first child in a left
+    margin and the rest beside it: ``<div class="csl-left-margin">[1]</div><div
+    class="csl-right-inline">...</div>`` in HTML, ``[1] International ...`` in text.
+
+    ``Layout.render_bibliography`` is wrapped once: with ``second-field-align`` it renders the
+    first child and the others apart and joins them with the formatter's ``left_margin`` and
+    ``right_inline`` displays (:data:`FORMATTERS`); an entry whose first child renders
+    nothing is rendered as citeproc-py does."""
+    if model.Layout.render_bibliography is not _render_bibliography:
+        return
+
+    def render_bibliography(self: model.Layout, citation_items: list[Any]) -> list[Any]:
+        if not self.getparent().get("second-field-align"):
+            return _render_bibliography(self, citation_items)
+        display = self.get_formatter()
+        first, *rest = self.getchildren()
+        output = []
+        for item in citation_items:
+            self.repressed = {}
+            left = _render_child(first, item)
+            right = model.join([t for t in (_render_child(c, item) for c in rest)
+                                if t is not None], "")
+            if left is None:
+                text = self.render_children(item)
+            elif not right:
+                text = display.left_margin(left)
+            else:
+                text = display.left_margin(left) + display.right_inline(right)
+            text = self.format(self.wrap(text))
+            if text is not None:
+                output.append(text)
+        return output
+
+    render_bibliography.__doc__ = _render_bibliography.__doc__
+    model.Layout.render_bibliography = render_bibliography
+
+
+def _render_child(child: Any, item: Any) -> Any:
+    """What one child of a layout renders for ``item``, as ``Parent.render_children`` asks it
+    (None for nothing)."""
+    try:
+        if isinstance(child, model.Choose):
+            return child.render(item, delimiter="")
+        return child.render(item)
+    except model.VariableError:
+        return None
+
+
+align_second_field()
 
 
 # --------------------------------------------------------------------------- disambiguation
