@@ -134,12 +134,12 @@ class Prepared:
             written = False
             with paused_gc():
                 results = records.map_shards(_render_shard, self.shards, self.jobs)
-                for shard, expected, (stamps, count, text) in zip(self.shards, self.stamps,
-                                                                  results, strict=True):
+                for shard, expected, (stamps, texts) in zip(self.shards, self.stamps, results,
+                                                            strict=True):
                     if stamps != expected:
                         raise IombibError(f"record files in {shard.folder or '.'} changed "
                                           "during the export; export again")
-                    if count:
+                    for text in texts:
                         if written:
                             stream.write(writer.separator)
                         stream.write(text)
@@ -206,8 +206,9 @@ def _survey_shard(shard: Shard, kind: type[Writer], options: ExportOptions
 _WRITER: Writer | None = None
 
 
-def _render_shard(shard: Shard) -> tuple[bytes, int, str]:
-    """A worker's second look at a shard: stamps, number of entries and their text."""
+def _render_shard(shard: Shard) -> tuple[bytes, list[str]]:
+    """A worker's second look at a shard: stamps and the text of each entry (not joined:
+    large strings would make the C allocator grow the heap of the process that writes)."""
     assert _WRITER is not None
     entries = records.read_shard(shard, validate_record, cached=True)
     texts = []
@@ -215,7 +216,7 @@ def _render_shard(shard: Shard) -> tuple[bytes, int, str]:
         record, _ = cache.restore(data, path)
         if record is not None:
             texts.append(_WRITER.entry(record))
-    return _digest(entries), len(texts), _WRITER.separator.join(texts)
+    return _digest(entries), texts
 
 
 class Imported(NamedTuple):

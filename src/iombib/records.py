@@ -253,7 +253,7 @@ def map_shards(function: Callable[[Shard], _T], shards: list[Shard],
                jobs: int | None) -> Iterator[_T]:
     """``function`` of each shard, in order, computed by ``jobs`` forked worker processes
     (default: all cores once there are enough files) that inherit the caller's state. At most
-    two results per worker wait to be taken, so memory does not grow with the catalogue."""
+    three shards per worker are in hand at a time, so memory does not grow with the catalogue."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     size = sum(len(shard.files) for shard in shards)
     if workers <= 1 or len(shards) < 2 or os.name != "posix" or (
@@ -267,7 +267,7 @@ def map_shards(function: Callable[[Shard], _T], shards: list[Shard],
         pending: collections.deque[Any] = collections.deque()
         for shard in shards:
             pending.append(pool.apply_async(function, (shard,)))
-            if len(pending) > 8 * workers:
+            if len(pending) > 3 * workers:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
