@@ -369,6 +369,21 @@ def _format(self: model.Formatted, string: Any) -> Any:
     return _original_format(self, string)
 
 
+_original_name_option = model.Name.get_option
+_name_option_of_style = _memoized(_original_name_option)
+
+
+def _name_option(self: model.Name, name: str, context: Any = None,
+                 sort_options: Any = None) -> Any:
+    """Name.get_option (asked some fifteen times per name rendered): memoized per element,
+    option and context unless the sort's options give it."""
+    try:
+        sort_options[name]
+    except (TypeError, KeyError):
+        return _name_option_of_style(self, name, context)
+    return _original_name_option(self, name, context, sort_options)
+
+
 @_memoized_property
 def _if_types(self: model.If) -> tuple[str, ...]:
     """The lower-cased types an ``if type="..."`` tests."""
@@ -414,6 +429,7 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Key, "sort_keys", _sort_keys),
         (model.Sort, "sort", _sort_items),
         (model.Formatted, "format", _format),
+        (model.Name, "get_option", _name_option),
         (model.If, "_type", _if_type),
         (model.If, "_variable", _if_variable),
         (source.CustomDict, "__getitem__", _getitem),
