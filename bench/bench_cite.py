@@ -18,7 +18,9 @@ each style, in one run:
   cites every item (``nocite: '@*'``), the whole process.
 
 Each line is one measurement; "entries" counts the entries found in the output. Peak RSS is
-given for the iombib processes (largest resident set of the process or its workers).
+given for the iombib processes (largest resident set of the process or its workers), and the
+machine's load average (one minute) when the measurement ended, since a busy machine slows the
+two-process rendering most.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ CITEPROC_JS = ROOT / "tests" / "js" / "node_modules" / "citeproc"
 def _line(count: int, style: str, tool: str, seconds: float, entries: int,
           note: str = "") -> None:
     rate = entries / seconds if seconds else 0.0
-    print(f"| {count:>6} | {style:<19} | {tool:<18} | {seconds:8.2f} | {rate:8.0f} | {note}",
-          flush=True)
+    load = os.getloadavg()[0]
+    print(f"| {count:>6} | {style:<19} | {tool:<18} | {seconds:8.2f} | {rate:8.0f} | {note}; "
+          f"load {load:.1f}", flush=True)
 
 
 def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
