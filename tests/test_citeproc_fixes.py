@@ -102,3 +102,19 @@ def test_second_field_align(tmp_path: Path, output: str, expected: list[str]) ->
     parsed = citeproc_fixes.parse(path, "en-US")
     rendered = citeproc_fixes.render(parsed, [item("a", "Ant"), item("b", "Bee")], output)
     assert [text for _, text in rendered.bibliography] == expected
+
+
+def test_subsequent_author_substitute(tmp_path: Path) -> None:
+    parsed = style(tmp_path, '<names variable="author"/>',
+                   '<names variable="author" suffix=". "><substitute><text value="Anon"/>'
+                   '</substitute></names><text variable="title"/>')
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<bibliography>", '<bibliography subsequent-author-substitute="———">'),
+        encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    given = [item("a", "Ant"), item("b", "Bee"), item("c", "Cat", author="WHO"),
+             item("d", "Dog"), {"id": "e", "type": "report", "title": "Eel"}]
+    rendered = citeproc_fixes.render(parsed, given, "text")
+    assert [text for _, text in rendered.bibliography] == [
+        "IOM. Ant", "———. Bee", "WHO. Cat", "IOM. Dog", "Anon. Eel"]

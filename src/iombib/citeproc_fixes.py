@@ -164,6 +164,31 @@ displays of citeproc-js's formats (text and Markdown as citeproc-js's text)."""
 # --------------------------------------------------------------------------- layout
 
 _render_bibliography = model.Layout.render_bibliography
+_names_process = model.Names.process
+
+
+@dataclass
+class _Entry:
+    """The bibliography entry being rendered: its item's key, how deep in ``cs:names`` the
+    rendering is, and whether its first names were rendered (:func:`substitute_author`)."""
+
+    key: str
+    substituted: set[str]
+    depth: int = 0
+    named: bool = False
+    capture: bool = False
+
+
+_entry: _Entry | None = None
+"""The entry being rendered (citeproc-py renders one entry at a time)."""
+
+
+class _FirstNames(Exception):
+    """The first names of an entry, caught by :func:`first_names`."""
+
+    def __init__(self, text: str | None) -> None:
+        super().__init__(text)
+        self.text = text
 
 
 def align_second_field() -> None:
@@ -173,37 +198,45 @@ def align_second_field() -> None:
     margin and the rest beside it: ``<div class="csl-left-margin">[1]</div><div
     class="csl-right-inline">...</div>`` in HTML, ``[1] International ...`` in text.
 
-    ``Layout.render_bibliography`` is wrapped once: with ``second-field-align`` it renders the
-    first child and the others apart and joins them with the formatter's ``left_margin`` and
-    ``right_inline`` displays (:data:`FORMATTERS`); an entry whose first child renders
-    nothing is rendered as citeproc-py does."""
+    ``Layout.render_bibliography`` is replaced once: with ``second-field-align`` it renders
+    the first child and the others apart and joins them with the formatter's ``left_margin``
+    and ``right_inline`` displays (:data:`FORMATTERS`); an entry whose first child renders
+    nothing is rendered as citeproc-py does. It also tells :func:`substitute_author` which
+    entry is being rendered."""
     if model.Layout.render_bibliography is not _render_bibliography:
         return
 
     def render_bibliography(self: model.Layout, citation_items: list[Any]) -> list[Any]:
-        if not self.getparent().get("second-field-align"):
-            return _render_bibliography(self, citation_items)
-        display = self.get_formatter()
-        first, *rest = self.getchildren()
+        global _entry
+        align = bool(self.getparent().get("second-field-align"))
+        substituted = getattr(citation_items[0].bibliography, SUBSTITUTED, set()) \
+            if citation_items else set()
         output = []
-        for item in citation_items:
-            self.repressed = {}
-            left = _render_child(first, item)
-            right = model.join([t for t in (_render_child(c, item) for c in rest)
-                                if t is not None], "")
-            if left is None:
-                text = self.render_children(item)
-            elif not right:
-                text = display.left_margin(left)
-            else:
-                text = display.left_margin(left) + display.right_inline(right)
-            text = self.format(self.wrap(text))
-            if text is not None:
-                output.append(text)
+        try:
+            for item in citation_items:
+                self.repressed = {}
+                _entry = _Entry(item.key, substituted)
+                text = self.format(self.wrap(_aligned(self, item) if align
+                                             else self.render_children(item)))
+                if text is not None:
+                    output.append(text)
+        finally:
+            _entry = None
         return output
 
     render_bibliography.__doc__ = _render_bibliography.__doc__
     model.Layout.render_bibliography = render_bibliography
+
+
+def _aligned(layout: model.Layout, item: Any) -> Any:
+    display = layout.get_formatter()
+    first, *rest = layout.getchildren()
+    left = _render_child(first, item)
+    right = model.join([t for t in (_render_child(c, item) for c in rest) if t is not None], "")
+    if left is None:
+        return layout.render_children(item)
+    return display.left_margin(left) + display.right_inline(right) if right \
+        else display.left_margin(left)
 
 
 def _render_child(child: Any, item: Any) -> Any:
@@ -218,6 +251,80 @@ def _render_child(child: Any, item: Any) -> Any:
 
 
 align_second_field()
+
+
+SUBSTITUTED = "iombib_substituted"
+"""The attribute of a bibliography that holds the keys of the entries whose first names
+:func:`substitute_author` replaces."""
+
+
+def substitute_author() -> None:
+    """Fix: citeproc-py 0.11.1 ignores the bibliography's ``subsequent-author-substitute``, so
+    MLA repeats the author of each of the catalogue's many works by IOM. citeproc-js (CSL's
+    default rule ``complete-all``) prints the substitute ("———") instead of the first names of
+    an entry when they read exactly as the first names of the entry before it, keeping the
+    ``cs:names`` element's affixes.
+
+    ``Names.process`` is wrapped once: the first names rendered (outside another
+    ``cs:names``) in an entry that the bibliography's :data:`SUBSTITUTED` set names come out as
+    the substitute. :func:`first_names` decides that set before any entry is rendered, so that
+    the entries can be rendered in any order or in several processes."""
+    if model.Names.process is not _names_process:
+        return
+
+    def process(self: model.Names, item: Any, *args: Any, **kwargs: Any) -> Any:
+        entry = _entry
+        if entry is None or entry.named or entry.key != item.key:
+            return _names_process(self, item, *args, **kwargs)
+        entry.depth += 1
+        try:
+            text = _names_process(self, item, *args, **kwargs)
+        finally:
+            entry.depth -= 1
+        if entry.depth or text is None:
+            return text
+        entry.named = True
+        if entry.capture:
+            raise _FirstNames(str(text))
+        if item.key in entry.substituted:
+            substitute = self.get_root().bibliography.get("subsequent-author-substitute")
+            return self.preformat(substitute)
+        return text
+
+    process.__doc__ = _names_process.__doc__
+    model.Names.process = process
+
+
+substitute_author()
+
+
+def first_names(parsed: ParsedStyle, bibliography: CitationStylesBibliography) -> set[str]:
+    """The keys of the sorted ``bibliography``'s entries whose first names repeat those of the
+    entry before (:func:`substitute_author`); empty unless the style asks for a substitute with
+    the ``complete-all`` rule."""
+    global _entry
+    element = parsed.style.root.bibliography
+    if element is None or not element.get("subsequent-author-substitute") or \
+            element.get("subsequent-author-substitute-rule", "complete-all") != "complete-all":
+        return set()
+    found: set[str] = set()
+    previous = None
+    layout = element.layout  # held: lxml forgets a proxy's attributes (repressed) without it
+    try:
+        for item in bibliography.items:
+            _entry = _Entry(item.key, set(), capture=True)
+            layout.repressed = {}
+            try:
+                layout.render_children(item)
+                names = None
+            except _FirstNames as signal:
+                names = signal.text
+            if names is not None and names == previous:
+                found.add(item.key)
+            previous = names
+    finally:
+        _entry = None
+    return found
 
 
 # --------------------------------------------------------------------------- disambiguation
@@ -379,6 +486,7 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
         result.in_text.append((str(item["id"]), str(bibliography.cite(citation, unknown))))
     if parsed.style.has_bibliography():
         bibliography.sort()
+        setattr(bibliography, SUBSTITUTED, first_names(parsed, bibliography))
         for key, text in zip(bibliography.keys, bibliography.bibliography(), strict=True):
             result.bibliography.append((original.get(key, key), str(text)))
     return result
