@@ -14,8 +14,9 @@ CSL = "http://purl.org/net/xbiblio/csl"
 
 
 def style(tmp_path: Path, citation: str, bibliography: str, options: str = "",
-          sort: str = '<sort><key variable="title"/></sort>') -> citeproc_fixes.ParsedStyle:
-    """A style with the given citation and bibliography layouts, parsed for en-US."""
+          sort: str = '<sort><key variable="title"/></sort>', locale: str = "en-US"
+          ) -> citeproc_fixes.ParsedStyle:
+    """A style with the given citation and bibliography layouts, parsed for ``locale``."""
     path = tmp_path / "minimal.csl"
     path.write_text(f"""<?xml version="1.0" encoding="utf-8"?>
 <style xmlns="{CSL}" class="in-text" version="1.0">
@@ -24,7 +25,7 @@ def style(tmp_path: Path, citation: str, bibliography: str, options: str = "",
   <bibliography>{sort}<layout>{bibliography}</layout></bibliography>
 </style>
 """, encoding="utf-8")
-    return citeproc_fixes.parse(path, "en-US")
+    return citeproc_fixes.parse(path, locale)
 
 
 def item(key: str, title: str, year: int | None = 2017, author: str = "IOM",
@@ -118,3 +119,18 @@ def test_subsequent_author_substitute(tmp_path: Path) -> None:
     rendered = citeproc_fixes.render(parsed, given, "text")
     assert [text for _, text in rendered.bibliography] == [
         "IOM. Ant", "———. Bee", "WHO. Cat", "IOM. Dog", "Anon. Eel"]
+
+
+@pytest.mark.parametrize(("locale", "in_text", "entry"), [
+    ("en-US", "(“Ant,” IOM)", "“Ant.” IOM. “What?” IOM."),
+    ("en-GB", "(‘Ant’, IOM)", "‘Ant’. IOM. ‘What?’. IOM."),
+])
+def test_punctuation_in_quote(tmp_path: Path, locale: str, in_text: str, entry: str) -> None:
+    parsed = style(tmp_path, '<group delimiter=", "><text variable="title" quotes="true"/>'
+                             '<names variable="author"/></group>',
+                   '<text variable="title" quotes="true" suffix=". "/><names variable="author"'
+                   ' suffix=". "/><text variable="title-short" quotes="true" suffix="."/>'
+                   '<text variable="publisher" prefix=" " suffix="."/>', locale=locale)
+    given = [item("a", "Ant", **{"title-short": "What?", "publisher": "IOM"})]
+    rendered = citeproc_fixes.render(parsed, given, "text")
+    assert (rendered.in_text[0][1], rendered.bibliography[0][1]) == (in_text, entry)

@@ -27,6 +27,7 @@ from citeproc import (
     formatter,
     model,
 )
+from citeproc import string as citeproc_string
 from citeproc.source.json import CiteProcJSON
 
 from iombib.diagnostics import IombibError
@@ -325,6 +326,61 @@ def first_names(parsed: ParsedStyle, bibliography: CitationStylesBibliography) -
     finally:
         _entry = None
     return found
+
+
+# --------------------------------------------------------------------------- punctuation
+
+
+class _CloseQuote(citeproc_string.String):
+    """A closing quotation mark that a following comma or period moves in front of
+    (:func:`put_punctuation_in_quotes`)."""
+
+
+_quote = model.Quoted.quote
+_mixed_add = citeproc_string.MixedString.__add__
+
+
+def put_punctuation_in_quotes() -> None:
+    """Fix: citeproc-py 0.11.1 reads the locale's ``punctuation-in-quote`` option and does
+    nothing with it, so en-US output has ``“Title”,`` where citeproc-js (and CSL) puts a
+    comma or period that follows a closing quotation mark inside it: ``“Title,”``.
+
+    ``Quoted.quote`` is wrapped once to end a quoted text with a :class:`_CloseQuote` mark when
+    the locale asks for it, and ``MixedString.__add__`` (every delimiter, suffix and sibling
+    is appended through it) to move a leading ``,`` or ``.`` of what is appended in front of
+    that mark; a period after a quoted text that already ends with ``.``, ``?`` or ``!`` is
+    dropped, as citeproc-js does."""
+    if model.Quoted.quote is not _quote:
+        return
+
+    def quote(self: Any, string: Any) -> Any:
+        if (self.get("quotes", "false").lower() != "true"
+                or self.get_locale_option("punctuation-in-quote").lower() != "true"):
+            return _quote(self, string)
+        opening = self.get_single_term(name="open-quote")
+        closing = self.get_single_term(name="close-quote")
+        return opening + string + _CloseQuote(str(closing))
+
+    def add(self: citeproc_string.MixedString, other: Any) -> Any:
+        last = list.__getitem__(self, -1) if list.__len__(self) else None
+        text = str(other)
+        if type(last) is not _CloseQuote or text[:1] not in (",", "."):
+            return _mixed_add(self, other)
+        head = citeproc_string.MixedString(list.__getitem__(self, slice(None, -1)))
+        if text[0] == "." and str(head)[-1:] in ("?", "!"):
+            moved = _mixed_add(head, last)  # “What?”. is “What?”
+        else:
+            moved = _mixed_add(_mixed_add(head, citeproc_string.String(text[0])), last)
+        rest = citeproc_string._strip_first_char(other)
+        return _mixed_add(moved, rest) if str(rest) else moved
+
+    quote.__doc__ = _quote.__doc__
+    add.__doc__ = _mixed_add.__doc__
+    model.Quoted.quote = quote
+    citeproc_string.MixedString.__add__ = add
+
+
+put_punctuation_in_quotes()
 
 
 # --------------------------------------------------------------------------- disambiguation
