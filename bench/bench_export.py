@@ -6,7 +6,9 @@ For each size a synthetic catalogue is written once; then, for each format, a fr
 (`python -m iombib export`) is timed from start to exit twice: "cold", with an empty cache, so
 every YAML file is parsed and checked, and "warm", the usual case of a catalogue that changed
 little since the last command, where unchanged files come from the parsed-record cache. Peak
-memory is the largest resident set of the process or any of its workers.
+memory is the largest resident set of the process or any of its workers; CPU time (user and
+system, of the process and its workers) tells how much of the wall time is the export's own
+work on a machine that other jobs share.
 """
 
 from __future__ import annotations
@@ -36,22 +38,26 @@ def _age(directory: Path) -> None:
         os.utime(path, (past, past))
 
 
-def _run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB (process and children) and a status of one command."""
+def _run(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user and system, process and workers), peak RSS in MB (the
+    largest of the process and its workers) and a status of one command."""
     start = time.perf_counter()
     wrapped = [sys.executable, "-c", _MEASURE, *command]
     result = subprocess.run(wrapped, capture_output=True, text=True, env=env, check=False)
     elapsed = time.perf_counter() - start
-    peak = float(result.stdout.strip().splitlines()[-1]) if result.returncode == 0 else 0.0
+    cpu, peak = (float(v) for v in result.stdout.split()[-2:]) if result.returncode == 0 \
+        else (0.0, 0.0)
     status = "ok" if result.returncode == 0 else f"exit {result.returncode}: {result.stderr[-300:]}"
-    return elapsed, peak, status
+    return elapsed, cpu, peak, status
 
 
-# Runs the command as a child and prints the largest RSS of it and its workers (in MB).
+# Runs the command as a child and prints the CPU time of it and its workers (in seconds) and
+# the largest RSS among them (in MB).
 _MEASURE = """
 import resource, subprocess, sys
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 sys.exit(code)
 """
 
@@ -71,11 +77,11 @@ def bench(count: int, names: list[str]) -> None:
             for state in ("cold", "warm"):
                 if state == "cold":
                     shutil.rmtree(cache_dir, ignore_errors=True)
-                elapsed, peak, status = _run(command, env)
+                elapsed, cpu, peak, status = _run(command, env)
                 size = output.stat().st_size / 1e6 if output.exists() else 0.0
                 print(f"N={count:>7}  {name:<9} {state}  {elapsed:7.2f} s  "
-                      f"{count / elapsed:8.0f} records/s  peak RSS {peak:6.0f} MB  "
-                      f"output {size:7.1f} MB  {status}", flush=True)
+                      f"{count / elapsed:8.0f} records/s  CPU {cpu:7.2f} s  "
+                      f"peak RSS {peak:6.0f} MB  output {size:7.1f} MB  {status}", flush=True)
 
 
 def main() -> None:

@@ -116,7 +116,7 @@ class Prepared:
     diagnostics: list[Diagnostic]
     """Every problem, as :func:`iombib.validate.check` reports them."""
     facts: list[Facts]
-    """Of each record read, in file order."""
+    """The catalogue rules' facts of each record read, in file order."""
     organizations: dict[str, Organization]
     shards: list[Shard]
     stamps: list[bytes]
@@ -133,7 +133,10 @@ class Prepared:
             stream.write(writer.header())
             written = False
             with paused_gc():
-                results = records.map_shards(_render_shard, self.shards, self.jobs)
+                # Files checked a moment ago come from the cache: rendering a small catalogue
+                # in this process costs less than starting workers.
+                results = records.map_shards(_render_shard, self.shards, self.jobs,
+                                             _PARALLEL_THRESHOLD)
                 for shard, expected, (stamps, texts) in zip(self.shards, self.stamps, results,
                                                             strict=True):
                     if stamps != expected:
@@ -176,7 +179,7 @@ def prepare(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], fo
             surveys.extend(shard_surveys)
             diagnostics.extend(problems)
         diagnostics.extend(catalogue_findings(every, catalogue.organizations,
-                                                       catalogue.authority_found))
+                                              catalogue.authority_found))
         writer = module.Writer([], options, surveys)
     return Prepared(writer, sort_diagnostics(diagnostics), every,
                     catalogue.organizations, shards, stamps, jobs)

@@ -249,15 +249,15 @@ def read_shard(shard: Shard, per_record: _PerRecord | None, cached: bool
 _T = TypeVar("_T")
 
 
-def map_shards(function: Callable[[Shard], _T], shards: list[Shard],
-               jobs: int | None) -> Iterator[_T]:
+def map_shards(function: Callable[[Shard], _T], shards: list[Shard], jobs: int | None,
+               threshold: int = _PARALLEL_THRESHOLD) -> Iterator[_T]:
     """``function`` of each shard, in order, computed by ``jobs`` forked worker processes
-    (default: all cores once there are enough files) that inherit the caller's state. At most
+    (default: all cores from ``threshold`` files on) that inherit the caller's state. At most
     three shards per worker are in hand at a time, so memory does not grow with the catalogue."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     size = sum(len(shard.files) for shard in shards)
     if workers <= 1 or len(shards) < 2 or os.name != "posix" or (
-            jobs is None and size < _PARALLEL_THRESHOLD):
+            jobs is None and size < threshold):
         for shard in shards:
             yield function(shard)
         return
