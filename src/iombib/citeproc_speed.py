@@ -369,6 +369,42 @@ def _format(self: model.Formatted, string: Any) -> Any:
     return _original_format(self, string)
 
 
+_IF_TESTS = {"type": "_type", "variable": "_variable", "is-numeric": "_is_numeric",
+             "is-uncertain-date": "_is_uncertain_date", "locator": "_locator",
+             "position": "_position"}
+"""The tests of ``cs:if`` that If.render makes, in its order, and the methods that make them."""
+
+
+@_memoized_property
+def _if_plan(self: model.If) -> tuple[tuple[str, ...], str | None]:
+    """The tests an ``if`` or ``else-if`` has (in the order If.render makes them) and its
+    ``match``."""
+    return tuple(name for name in _IF_TESTS if name in self.attrib), self.get("match")
+
+
+def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = "",
+               **kwargs: Any) -> Any:
+    """If.render, with the element's tests and match read once instead of per item (Chicago
+    tests some 370 conditions per entry). A patch of Choose.render, such as the one of
+    :mod:`iombib.citeproc_fixes` for the ``disambiguate`` test, still calls it."""
+    tests, match = _if_plan(self)
+    results: list[Any] = []
+    for test in tests:
+        if test == "position":
+            results += self._position(item, context)
+        else:
+            results += getattr(self, _IF_TESTS[test])(item)
+    if match == "any":
+        result = any(results)
+    elif match == "none":
+        result = not any(results)
+    else:
+        result = all(results)
+    if not result:
+        raise model.ConditionFailed
+    return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
+
+
 _original_name_option = model.Name.get_option
 _name_option_of_style = _memoized(_original_name_option)
 
@@ -430,6 +466,7 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Sort, "sort", _sort_items),
         (model.Formatted, "format", _format),
         (model.Name, "get_option", _name_option),
+        (model.If, "render", _if_render),
         (model.If, "_type", _if_type),
         (model.If, "_variable", _if_variable),
         (source.CustomDict, "__getitem__", _getitem),
