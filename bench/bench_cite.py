@@ -17,7 +17,9 @@ each style, in one run:
 - ``pandoc``: `pandoc --citeproc --csl S --bibliography items.json -t plain` on a document that
   cites every item (``nocite: '@*'``), the whole process.
 
-Each line is one measurement; "entries" counts the entries found in the output. Peak RSS is
+Each line is one measurement: wall seconds (entries/s are of those), CPU seconds (user and
+system, of the process and its workers: the machine is shared, and CPU time is what other
+work on it disturbs least); "entries" counts the entries found in the output. Peak RSS is
 given for the iombib processes (largest resident set of the process or its workers), and the
 machine's load average (one minute) when the measurement ended, since a busy machine slows the
 two-process rendering most.
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,18 +53,26 @@ RUNNER = ROOT / "bench" / "citeproc_js.mjs"
 CITEPROC_JS = ROOT / "tests" / "js" / "node_modules" / "citeproc"
 
 
-def _line(count: int, style: str, tool: str, seconds: float, entries: int,
+def _line(count: int, style: str, tool: str, seconds: float, cpu: float | None, entries: int,
           note: str = "") -> None:
     rate = entries / seconds if seconds else 0.0
     load = os.getloadavg()[0]
-    print(f"| {count:>6} | {style:<19} | {tool:<18} | {seconds:8.2f} | {rate:8.0f} | {note}; "
-          f"load {load:.1f}", flush=True)
+    cpu_text = f"{cpu:8.2f}" if cpu is not None else "       -"
+    print(f"| {count:>6} | {style:<19} | {tool:<18} | {seconds:8.2f} | {cpu_text} | {rate:8.0f} "
+          f"| {note}; load {load:.1f}", flush=True)
 
 
-def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall and CPU seconds (user and system) of one command, and its result."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, result
+    return time.perf_counter() - start, _children_cpu() - cpu, result
 
 
 def _failed(result: subprocess.CompletedProcess[str]) -> str:
@@ -72,10 +83,10 @@ def _iombib(count: int, style: str, directory: Path, tmp: Path, env: dict[str, s
     output = tmp / f"iombib-{style}.txt"
     command = [sys.executable, "-m", "iombib", "cite", "--style", style, "--records",
                str(directory), "-o", str(output)]
-    elapsed, peak, status = _run(command, env)
+    elapsed, cpu, peak, status = _run(command, env)
     entries = sum(1 for line in output.open(encoding="utf-8") if line.strip()) \
         if status == "ok" else 0
-    _line(count, style, "iombib cite", elapsed, entries, f"peak RSS {peak:.0f} MB; {status}")
+    _line(count, style, "iombib cite", elapsed, cpu, entries, f"peak RSS {peak:.0f} MB; {status}")
 
 
 def _citeproc_js(count: int, style: str, items: Path, tmp: Path) -> None:
@@ -85,14 +96,14 @@ def _citeproc_js(count: int, style: str, items: Path, tmp: Path) -> None:
         return
     locale = Path(citeproc.LOCALES_PATH) / "locales-en-US.xml"
     output = tmp / f"citeproc-js-{style}.txt"
-    elapsed, result = _timed(["node", str(RUNNER), str(styles.find(style).path), str(locale),
+    elapsed, cpu, result = _timed(["node", str(RUNNER), str(styles.find(style).path), str(locale),
                               str(items), str(output)])
     if result.returncode != 0:
         print(f"| {count:>6} | {style:<19} | citeproc-js        | {_failed(result)}")
         return
     report = json.loads(result.stdout)
-    _line(count, style, "citeproc-js", elapsed, report["entries"], "whole node process")
-    _line(count, style, "citeproc-js engine", report["engine_seconds"], report["entries"],
+    _line(count, style, "citeproc-js", elapsed, cpu, report["entries"], "whole node process")
+    _line(count, style, "citeproc-js engine", report["engine_seconds"], None, report["entries"],
           "engine + output only")
 
 
@@ -103,7 +114,7 @@ def _pandoc(count: int, style: str, items: Path, tmp: Path) -> None:
     document = tmp / "nocite.md"
     document.write_text("---\nnocite: '@*'\n---\n", encoding="utf-8")
     output = tmp / f"pandoc-{style}.txt"
-    elapsed, result = _timed(["pandoc", "--citeproc", "--csl", str(styles.find(style).path),
+    elapsed, cpu, result = _timed(["pandoc", "--citeproc", "--csl", str(styles.find(style).path),
                               "--bibliography", str(items), "-t", "plain", "--wrap=none",
                               "-o", str(output), str(document)])
     if result.returncode != 0:
@@ -111,7 +122,7 @@ def _pandoc(count: int, style: str, items: Path, tmp: Path) -> None:
         return
     entries = sum(1 for block in output.read_text(encoding="utf-8").split("\n\n")
                   if block.strip())
-    _line(count, style, "pandoc", elapsed, entries, "whole process")
+    _line(count, style, "pandoc", elapsed, cpu, entries, "whole process")
 
 
 def bench(count: int, names: list[str]) -> None:
@@ -126,12 +137,12 @@ def bench(count: int, names: list[str]) -> None:
         items = tmp / "items.json"
         export = [sys.executable, "-m", "iombib", "export", "--to", "csljson", str(directory),
                   "-o", str(items)]
-        _, _, status = _run(export, env)
+        *_, status = _run(export, env)
         if status != "ok":
             sys.exit(f"export of the synthetic catalogue failed: {status}")
-        elapsed, peak, status = _run([sys.executable, "-m", "iombib", "validate",
-                                      str(directory)], env)
-        _line(count, "-", "iombib load", elapsed, count, f"peak RSS {peak:.0f} MB; {status}")
+        elapsed, cpu, peak, status = _run([sys.executable, "-m", "iombib", "validate",
+                                           str(directory)], env)
+        _line(count, "-", "iombib load", elapsed, cpu, count, f"peak RSS {peak:.0f} MB; {status}")
         for style in names:
             _iombib(count, style, directory, tmp, env)
             _citeproc_js(count, style, items, tmp)
@@ -158,8 +169,10 @@ def main() -> None:
     parser.add_argument("--styles", default="apa,chicago-author-date")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, {_versions()}")
-    print("|      N | style               | tool               |  seconds | entries/s | note")
-    print("|-------:|---------------------|--------------------|---------:|---------:|---")
+    print("|      N | style               | tool               |  seconds |  CPU s   | entries/s "
+          "| note")
+    print("|-------:|---------------------|--------------------|---------:|---------:|---------:"
+          "|---")
     for count in args.sizes:
         bench(count, args.styles.split(","))
 
