@@ -134,3 +134,17 @@ def test_punctuation_in_quote(tmp_path: Path, locale: str, in_text: str, entry: 
     given = [item("a", "Ant", **{"title-short": "What?", "publisher": "IOM"})]
     rendered = citeproc_fixes.render(parsed, given, "text")
     assert (rendered.in_text[0][1], rendered.bibliography[0][1]) == (in_text, entry)
+
+
+@pytest.mark.parametrize(("output", "expected"), [
+    ("html", "<i>A &#38; &#60;B&#62;</i>. http://x?a=1&#38;b=2"),
+    ("text", "A & <B>. http://x?a=1&b=2"),
+    ("markdown", r"*A & \<B\>*. http://x?a=1&b=2"),
+])
+def test_variables_are_escaped(tmp_path: Path, output: str, expected: str) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>',
+                   '<text variable="title" font-style="italic" suffix=". "/>'
+                   '<text variable="URL"/>')
+    rendered = citeproc_fixes.render(parsed, [item("a", "A & <B>", URL="http://x?a=1&b=2")],
+                                     output)
+    assert rendered.bibliography == [("a", expected)]

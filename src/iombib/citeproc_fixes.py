@@ -146,6 +146,13 @@ def _text_margin(text: str) -> str:
     return f"{text} "
 
 
+def _html_escape(text: str) -> str:
+    """Text for HTML as citeproc-js escapes it: numeric entities for ``&``, ``<`` and ``>``
+    (valid in XML too), and a no-break space in a run of two spaces."""
+    text = str(text).replace("&", "&#38;").replace("<", "&#60;").replace(">", "&#62;")
+    return re.sub(r"\s\s", "\u00a0 ", text)
+
+
 def _html_margin(text: str) -> str:
     return f'\n    <div class="csl-left-margin">{text}</div>'
 
@@ -156,10 +163,43 @@ def _html_inline(text: str) -> str:
 
 FORMATTERS: dict[str, Any] = {
     "text": _with_margins(formatter.plain, _text_margin, str),
-    "html": _with_margins(formatter.html, _html_margin, _html_inline),
+    "html": SimpleNamespace(**{**vars(_with_margins(formatter.html, _html_margin, _html_inline)),
+                               "preformat": _html_escape}),
     "markdown": _with_margins(_MARKDOWN, _text_margin, str)}
 """The citeproc-py formatter of each output format, with the left-margin and right-inline
-displays of citeproc-js's formats (text and Markdown as citeproc-js's text)."""
+displays of citeproc-js's formats (text and Markdown as citeproc-js's text) and, for HTML,
+citeproc-js's escaping."""
+
+
+_text_variable = model.Text._variable
+
+
+def escape_variables() -> None:
+    """Fix: citeproc-py 0.11.1 escapes the terms and fixed values of a style for the output
+    format but not the values of variables, so a title or URL with ``&`` or ``<`` is broken
+    HTML (``?a=1&b=2``) and Markdown with ``*`` or ``_`` is misread. citeproc-js escapes every
+    text it prints (``&#38;`` in HTML).
+
+    ``Text._variable`` is wrapped once to pass a variable's text through the formatter's
+    ``preformat``, segment by segment so that citeproc-py's case-protected (``nocase``)
+    segments stay what they are; numbers (``citation-number``) are left alone."""
+    if model.Text._variable is not _text_variable:
+        return
+
+    def variable(self: model.Text, item: Any, context: Any) -> Any:
+        text = _text_variable(self, item, context)
+        if isinstance(text, citeproc_string.MixedString):
+            return citeproc_string.MixedString(
+                [type(part)(self.preformat(part)) for part in text])
+        if isinstance(text, str):
+            return type(text)(self.preformat(text))
+        return text
+
+    variable.__doc__ = _text_variable.__doc__
+    model.Text._variable = variable
+
+
+escape_variables()
 
 
 # --------------------------------------------------------------------------- layout
