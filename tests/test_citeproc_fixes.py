@@ -148,3 +148,14 @@ def test_variables_are_escaped(tmp_path: Path, output: str, expected: str) -> No
     rendered = citeproc_fixes.render(parsed, [item("a", "A & <B>", URL="http://x?a=1&b=2")],
                                      output)
     assert rendered.bibliography == [("a", expected)]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "fr-FR"])
+def test_labels_in_title_case(tmp_path: Path, locale: str) -> None:
+    parsed = style(tmp_path, '<names variable="author"/>',
+                   '<names variable="editor"><name/><label prefix=" (" suffix=")" '
+                   'text-case="title"/></names>', locale=locale)
+    given = [item("a", "Ant", language="fr",
+                  editor=[{"family": "Roe", "given": "Ann"}, {"family": "Doe", "given": "Jo"}])]
+    entry = citeproc_fixes.render(parsed, given, "text").bibliography[0][1]
+    assert entry.endswith("(Editors)" if locale == "en-US" else "(Éditeurs)")

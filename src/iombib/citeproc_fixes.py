@@ -368,6 +368,35 @@ def first_names(parsed: ParsedStyle, bibliography: CitationStylesBibliography) -
     return found
 
 
+# --------------------------------------------------------------------------- text case
+
+_label_markup = model.Label.markup
+
+
+def title_case_labels() -> None:
+    """Fix: citeproc-py 0.11.1 applies ``text-case="title"`` only to text it knows to be
+    English, and a ``cs:label`` passes no language, so APA's name labels stay lower case:
+    "(International Institute of Humanitarian Law, organizer)", "(eds.)". A label is a term
+    of the style's locale, not text of the item, and citeproc-js title-cases it: "Organizer",
+    "Eds." (fr-FR: "Organisateur").
+
+    ``Label.markup`` is replaced once by citeproc-py's own steps (strip periods, case,
+    format, affixes) with the case applied as to English text."""
+    if model.Label.markup is not _label_markup:
+        return
+
+    def markup(self: model.Label, text: Any) -> Any:
+        if not text:
+            return None
+        return self.wrap(self.format(self.case(self.strip_periods(text), "en")))
+
+    markup.__doc__ = _label_markup.__doc__
+    model.Label.markup = markup
+
+
+title_case_labels()
+
+
 # --------------------------------------------------------------------------- punctuation
 
 
