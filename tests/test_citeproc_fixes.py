@@ -159,3 +159,18 @@ def test_labels_in_title_case(tmp_path: Path, locale: str) -> None:
                   editor=[{"family": "Roe", "given": "Ann"}, {"family": "Doe", "given": "Jo"}])]
     entry = citeproc_fixes.render(parsed, given, "text").bibliography[0][1]
     assert entry.endswith("(Editors)" if locale == "en-US" else "(Éditeurs)")
+
+
+@pytest.mark.parametrize(("initialize", "expected"), [
+    ("false", "Kirk, James T."), ("true", "Kirk, J. T.")])
+def test_initialize_false_keeps_given_names(tmp_path: Path, initialize: str,
+                                            expected: str) -> None:
+    parsed = style(tmp_path, '<names variable="author"/>',
+                   f'<names variable="author"><name initialize="{initialize}" '
+                   'name-as-sort-order="all"/></names>')
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'version="1.0">', 'version="1.0" initialize-with=". ">', 1), encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    given = [item("a", "Ant", author=None) | {"author": [{"family": "Kirk", "given": "James T"}]}]
+    assert citeproc_fixes.render(parsed, given, "text").bibliography[0][1] == expected

@@ -368,6 +368,39 @@ def first_names(parsed: ParsedStyle, bibliography: CitationStylesBibliography) -
     return found
 
 
+# --------------------------------------------------------------------------- names
+
+_initialize = model.Name.initialize
+_INITIAL = re.compile(r"[^\W\d_]\.?")
+
+
+def keep_given_names() -> None:
+    """Fix: citeproc-py 0.11.1 ignores ``initialize="false"`` on ``cs:name``, so Chicago and MLA,
+    which inherit an ``initialize-with`` from the style but set ``initialize="false"`` for the
+    bibliography, print "Jobe, A." for "Jobe, Alison". In CSL and citeproc-js the given names
+    are then kept, and only initials already in them get the ``initialize-with`` mark
+    ("James T Kirk" with "." is "James T. Kirk").
+
+    ``Name.initialize`` is wrapped once: with ``initialize="false"`` (on the name element, the
+    only place CSL 1.0.2 allows it) a given name is returned with its one-letter words marked
+    and the rest as it is."""
+    if model.Name.initialize is not _initialize:
+        return
+
+    def initialize(self: model.Name, given: Any, mark: str, context: Any) -> Any:
+        if self.get("initialize", "true").lower() != "false":
+            return _initialize(self, given, mark, context)
+        words = str(given).split()
+        return " ".join(f"{word[0]}{mark.rstrip()}" if _INITIAL.fullmatch(word) else word
+                        for word in words)
+
+    initialize.__doc__ = _initialize.__doc__
+    model.Name.initialize = initialize
+
+
+keep_given_names()
+
+
 # --------------------------------------------------------------------------- text case
 
 _label_markup = model.Label.markup
