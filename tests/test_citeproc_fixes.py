@@ -163,8 +163,9 @@ def test_labels_in_title_case(tmp_path: Path, locale: str) -> None:
 
 @pytest.mark.parametrize(("initialize", "expected"), [
     ("false", "Kirk, James T."), ("true", "Kirk, J. T.")])
-def test_initialize_false_keeps_given_names(tmp_path: Path, initialize: str,
-                                            expected: str) -> None:
+@pytest.mark.parametrize("given", ["James T", "James T."])
+def test_initialize_false_keeps_given_names(tmp_path: Path, initialize: str, expected: str,
+                                            given: str) -> None:
     parsed = style(tmp_path, '<names variable="author"/>',
                    f'<names variable="author"><name initialize="{initialize}" '
                    'name-as-sort-order="all"/></names>')
@@ -172,5 +173,20 @@ def test_initialize_false_keeps_given_names(tmp_path: Path, initialize: str,
     path.write_text(path.read_text(encoding="utf-8").replace(
         'version="1.0">', 'version="1.0" initialize-with=". ">', 1), encoding="utf-8")
     parsed = citeproc_fixes.parse(path, "en-US")
-    given = [item("a", "Ant", author=None) | {"author": [{"family": "Kirk", "given": "James T"}]}]
-    assert citeproc_fixes.render(parsed, given, "text").bibliography[0][1] == expected
+    items = [item("a", "Ant") | {"author": [{"family": "Kirk", "given": given}]}]
+    assert citeproc_fixes.render(parsed, items, "text").bibliography[0][1] == expected
+
+
+def test_substituted_names_are_not_repeated(tmp_path: Path) -> None:
+    parsed = style(tmp_path, '<names variable="author"/>',
+                   '<names variable="author" suffix=". "><substitute><names variable="editor"/>'
+                   '</substitute></names><text variable="title"/>'
+                   '<names variable="editor translator" prefix=". By "/>')
+    editor = [{"family": "Roe", "given": "Ann"}]
+    translator = [{"family": "Poe", "given": "Ed"}]
+    given = [item("a", "Ant", editor=editor),
+             {"id": "b", "type": "report", "title": "Bee", "editor": editor},
+             {"id": "c", "type": "report", "title": "Cat", "editor": editor,
+              "translator": translator}]
+    assert [t for _, t in citeproc_fixes.render(parsed, given, "text").bibliography] == [
+        "IOM. Ant. By Ann Roe", "Ann Roe. Bee", "Ann Roe. Cat. By Ed Poe"]

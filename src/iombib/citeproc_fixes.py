@@ -339,6 +339,66 @@ def substitute_author() -> None:
 substitute_author()
 
 
+_SUBSTITUTED_VARIABLES = "variables"
+"""The key of a layout's ``repressed`` table under which :func:`suppress_substituted` keeps the
+variables a ``cs:substitute`` used."""
+
+_add_to_repressed = model.Substitute.add_to_repressed_list
+
+
+def suppress_substituted() -> None:
+    """Fix: citeproc-py 0.11.1 suppresses a variable that ``cs:substitute`` rendered only where
+    a ``cs:text`` prints it again, so an editor who stands in for the missing author is named
+    twice: "McAuliffe, M. (ed.) (2016) ... Edited by M. McAuliffe." (Harvard, APA, MLA,
+    Vancouver). CSL and citeproc-js suppress a substituted variable in the rest of the output,
+    ``cs:names`` included.
+
+    ``Substitute.add_to_repressed_list`` is wrapped once to also note each name variable the
+    substituting ``cs:names`` has, and ``Names.process`` to leave the noted variables out of
+    a later ``cs:names`` (rendering nothing when none remain)."""
+    if getattr(model.Names.process, "suppresses", False):
+        return
+    inner = model.Names.process
+
+    def add_to_repressed_list(self: model.Substitute, child: Any, context: Any) -> None:
+        _add_to_repressed(self, child, context)
+        if isinstance(child, model.Names):
+            noted = context.get_layout().repressed.setdefault(_SUBSTITUTED_VARIABLES, set())
+            noted.update(child.get("variable", "").split())
+
+    def process(self: model.Names, item: Any, names_context: Any = None, context: Any = None,
+                **kwargs: Any) -> Any:
+        noted = _noted(context if context is not None else self)
+        variables = self.get("variable", "")
+        kept = [v for v in variables.split() if v not in noted]
+        if not noted or len(kept) == len(variables.split()):
+            return inner(self, item, names_context, context, **kwargs)
+        if not kept:
+            raise model.VariableError
+        self.set("variable", " ".join(kept))
+        try:
+            return inner(self, item, names_context, context, **kwargs)
+        finally:
+            self.set("variable", variables)
+
+    process.__doc__ = inner.__doc__
+    process.suppresses = True  # type: ignore[attr-defined]
+    model.Substitute.add_to_repressed_list = add_to_repressed_list
+    model.Names.process = process
+
+
+def _noted(context: Any) -> set[str]:
+    """The variables substituted so far in the layout that ``context`` renders in."""
+    try:
+        repressed = context.get_layout().repressed
+    except (IndexError, AttributeError):  # a names element outside a layout (sort keys)
+        return set()
+    return repressed.get(_SUBSTITUTED_VARIABLES, set()) if repressed else set()
+
+
+suppress_substituted()
+
+
 def first_names(parsed: ParsedStyle, bibliography: CitationStylesBibliography) -> set[str]:
     """The keys of the sorted ``bibliography``'s entries whose first names repeat those of the
     entry before (:func:`substitute_author`); empty unless the style asks for a substitute with
@@ -371,6 +431,7 @@ def first_names(parsed: ParsedStyle, bibliography: CitationStylesBibliography) -
 # --------------------------------------------------------------------------- names
 
 _initialize = model.Name.initialize
+_GIVEN_WORD = re.compile(r"[^\s.]+\.?")
 _INITIAL = re.compile(r"[^\W\d_]\.?")
 
 
@@ -383,14 +444,14 @@ def keep_given_names() -> None:
 
     ``Name.initialize`` is wrapped once: with ``initialize="false"`` (on the name element, the
     only place CSL 1.0.2 allows it) a given name is returned with its one-letter words marked
-    and the rest as it is."""
+    ("L.M." is "L. M.") and the rest as it is."""
     if model.Name.initialize is not _initialize:
         return
 
     def initialize(self: model.Name, given: Any, mark: str, context: Any) -> Any:
         if self.get("initialize", "true").lower() != "false":
             return _initialize(self, given, mark, context)
-        words = str(given).split()
+        words = _GIVEN_WORD.findall(str(given))
         return " ".join(f"{word[0]}{mark.rstrip()}" if _INITIAL.fullmatch(word) else word
                         for word in words)
 
