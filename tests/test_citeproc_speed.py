@@ -127,3 +127,20 @@ def test_styles_whose_dates_leak_are_rendered_in_one_process(style: str,
     parsed = citeproc_fixes.parse(styles.find(style).path, "en-US")
     with citeproc_speed.enabled():
         assert citeproc_speed._items_independent(parsed.style.root) is independent
+
+
+def test_a_failed_second_process_is_replaced_by_this_one(catalogue: iombib.Catalogue,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the forked process cannot send its half back, this process renders it."""
+    import pickle
+    import types
+    expected = _plain(catalogue, "apa", "text", monkeypatch)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise pickle.PicklingError("cannot send")
+
+    monkeypatch.setattr(citeproc_speed, "pickle", types.SimpleNamespace(
+        dump=broken, loads=pickle.loads, HIGHEST_PROTOCOL=pickle.HIGHEST_PROTOCOL))
+    monkeypatch.setattr(citeproc_speed, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(citeproc_speed, "_cores", lambda: 2)
+    assert cite(catalogue, style="apa", format="text") == expected
