@@ -190,3 +190,30 @@ def test_substituted_names_are_not_repeated(tmp_path: Path) -> None:
               "translator": translator}]
     assert [t for _, t in citeproc_fixes.render(parsed, given, "text").bibliography] == [
         "IOM. Ant. By Ann Roe", "Ann Roe. Bee", "Ann Roe. Cat. By Ed Poe"]
+
+
+def test_localized_date_keeps_its_delimiter(tmp_path: Path) -> None:
+    parsed = style(tmp_path, '<date variable="issued" form="text" date-parts="year-month"/>',
+                   '<date variable="issued" form="text" date-parts="year-month"/>')
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<citation", '<locale><date form="text" delimiter=" "><date-part name="year"/>'
+        '<date-part name="month" form="short" strip-periods="true"/></date></locale><citation'),
+        encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    given = [item("a", "Ant") | {"issued": {"date-parts": [[2015, 12]]}}]
+    assert citeproc_fixes.render(parsed, given, "text").bibliography == [("a", "2015 Dec")]
+
+
+@pytest.mark.parametrize(("pages", "expected"), [("220", "220 pages"), ("1", "1 page")])
+def test_number_of_pages_label(tmp_path: Path, pages: str, expected: str) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>',
+                   '<group delimiter=" "><text variable="number-of-pages"/>'
+                   '<label variable="number-of-pages"/></group>')
+    given = [item("a", "Ant", **{"number-of-pages": pages})]
+    assert citeproc_fixes.render(parsed, given, "text").bibliography == [("a", expected)]
+
+
+def test_html_superscripts() -> None:
+    assert citeproc_fixes.FORMATTERS["html"].preformat("nᵒ 11 & 2ª") == (
+        "n<sup>o</sup> 11 &#38; 2<sup>a</sup>")

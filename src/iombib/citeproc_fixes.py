@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -146,11 +147,30 @@ def _text_margin(text: str) -> str:
     return f"{text} "
 
 
+def _superscripts() -> dict[str, str]:
+    """Each superscript character (Unicode ``<super>`` decomposition) and its base text."""
+    found = {}
+    for block in (range(0xA0, 0x300), range(0x1D00, 0x1DC0), range(0x2070, 0x20A0),
+                  range(0x2C7C, 0x2C7E), range(0xA69C, 0xA69E), range(0xA770, 0xA771),
+                  range(0xA7F8, 0xA7FA)):
+        for code in block:
+            decomposition = unicodedata.decomposition(chr(code))
+            if decomposition.startswith("<super> "):
+                found[chr(code)] = "".join(chr(int(c, 16)) for c in decomposition.split()[1:])
+    return found
+
+
+_SUPERSCRIPTS = _superscripts()
+_SUPERSCRIPT = re.compile(f"[{''.join(_SUPERSCRIPTS)}]")
+
+
 def _html_escape(text: str) -> str:
     """Text for HTML as citeproc-js escapes it: numeric entities for ``&``, ``<`` and ``>``
-    (valid in XML too), and a no-break space in a run of two spaces."""
+    (valid in XML too), a no-break space in a run of two spaces, and a superscript character
+    as ``<sup>`` markup (French "nᵒ" is "n<sup>o</sup>")."""
     text = str(text).replace("&", "&#38;").replace("<", "&#60;").replace(">", "&#62;")
-    return re.sub(r"\s\s", "\u00a0 ", text)
+    text = re.sub(r"\s\s", "\u00a0 ", text)
+    return _SUPERSCRIPT.sub(lambda m: f"<sup>{_SUPERSCRIPTS[m.group()]}</sup>", text)
 
 
 def _html_margin(text: str) -> str:
@@ -460,6 +480,64 @@ def keep_given_names() -> None:
 
 
 keep_given_names()
+
+
+# --------------------------------------------------------------------------- dates and labels
+
+_render_single_date = model.Date.render_single_date
+
+
+def join_localized_dates() -> None:
+    """Fix: citeproc-py 0.11.1 joins the parts of a localized date (``<date form="text"/>``)
+    with the delimiter of the ``cs:date`` that calls it, which CSL does not let carry one, so
+    the ``delimiter=" "`` of the localized format is lost: Vancouver's "2015Dec" for
+    citeproc-js's "2015 Dec". The localized format's own delimiter joins them.
+
+    ``Date.render_single_date`` is replaced once by the same steps with that delimiter."""
+    if model.Date.render_single_date is not _render_single_date:
+        return
+
+    def render_single_date(self: model.Date, date: Any, show_parts: Any = None,
+                           context: Any = None) -> Any:
+        parts = (self.parts(date, show_parts, context) if context != self
+                 else self.parts(date, show_parts))
+        return self.join(parts) if parts else None
+
+    render_single_date.__doc__ = _render_single_date.__doc__
+    model.Date.render_single_date = render_single_date
+
+
+join_localized_dates()
+
+
+_is_plural = model.Label._is_plural
+
+
+def count_pages_for_labels() -> None:
+    """Fix: citeproc-py 0.11.1 reads a ``number-of-*`` variable for a label's plural from the
+    citation item instead of the item's data, fails, and drops the label: Vancouver's "220."
+    for citeproc-js's "220 p.". ``Label._is_plural`` is wrapped once to read the value from
+    the item's data (plural when it is a number above 1, or several numbers)."""
+    if model.Label._is_plural is not _is_plural:
+        return
+
+    def is_plural(self: model.Label, item: Any) -> bool:
+        variable = self.get("variable") or ""
+        if not variable.startswith("number-of"):
+            return _is_plural(self, item)
+        try:
+            value = str(item.reference[variable.replace("-", "_")])
+        except model.VariableError:
+            return False
+        if value.strip().isdigit():
+            return int(value) > 1
+        return self.RE_MULTIPLE_NUMBERS.search(value) is not None
+
+    is_plural.__doc__ = _is_plural.__doc__
+    model.Label._is_plural = is_plural
+
+
+count_pages_for_labels()
 
 
 # --------------------------------------------------------------------------- text case
