@@ -162,3 +162,19 @@ def test_the_iom_style_names_corporate_bodies_by_acronym(catalogue: iombib.Catal
     assert items(record, style=styles.find("iom"))[0]["publisher"] == "IOM"
     assert items(record, style=styles.find("apa-6th-edition"))[0]["publisher"] == (
         "International Organization for Migration")
+
+
+def test_another_citeproc_py_version_is_a_returned_warning(catalogue: iombib.Catalogue,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from iombib import citeproc_fixes
+    citing = sys.modules["iombib.cite"]  # the module: iombib.cite is the function
+    monkeypatch.setattr(citeproc_fixes, "CITEPROC_PY", "0.0.1")
+    citing._parsed.cache_clear()
+    try:
+        result = iombib.cite(one(catalogue, WMR), style="ieee")
+    finally:
+        citing._parsed.cache_clear()
+    assert [(w.code, w.severity.value) for w in result.warnings] == [("CITE_WARNING", "warning")]
+    assert "written for 0.0.1" in result.warnings[0].message

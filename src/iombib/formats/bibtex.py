@@ -1104,10 +1104,12 @@ def _read_entry(entry: bibmodel.Entry, context: ImportContext, dialect: Dialect
         if found:
             row.put(draft, found)
     if title and record.subtitle and dialect is BIBTEX:
-        joined = join_title("", record.subtitle)
+        # The title that join_title joined with the subtitle (a title has no edge spaces).
         for candidate in (f": {record.subtitle}", f" {record.subtitle}"):
-            if title.endswith(candidate) and joined:
-                title = title[: -len(candidate)]
+            head = title[: -len(candidate)]
+            if title.endswith(candidate) and head and head == head.strip() \
+                    and join_title(head, record.subtitle) == title:
+                title = head
                 break
     record.title = title  # type: ignore[assignment]
     container = value("booktitle") or value("journaltitle")
