@@ -178,3 +178,32 @@ def test_another_citeproc_py_version_is_a_returned_warning(catalogue: iombib.Cat
         citing._parsed.cache_clear()
     assert [(w.code, w.severity.value) for w in result.warnings] == [("CITE_WARNING", "warning")]
     assert "written for 0.0.1" in result.warnings[0].message
+
+
+def test_a_language_edition_is_cited_in_its_locale_over_the_styles(
+        catalogue: iombib.Catalogue) -> None:
+    assert styles.find("iom").default_locale == "en-GB"
+    assert iombib.cite(one(catalogue, WMR), style="iom", language="fr").locale == "fr-FR"
+    assert iombib.cite(one(catalogue, WMR), style="iom").locale == "en-GB"
+
+
+EXAMPLE_RECORDS = [WMR, "labour-exploitation-trafficking-and-migrant-health"]
+EXAMPLES = ROOT / "examples" / "citations"
+
+
+@pytest.mark.parametrize(("name", "style", "options"), [
+    ("iom.txt", "iom", {}), ("iom.fr.txt", "iom", {"language": "fr"}),
+    ("apa.txt", "apa", {}), ("chicago-author-date.txt", "chicago-author-date", {}),
+    ("apa.html", "apa", {"format": "html"})])
+def test_the_examples_are_what_cite_writes(catalogue: iombib.Catalogue, name: str, style: str,
+                                           options: dict) -> None:
+    """examples/citations/ was read by a person against the IOM rules (docs/iom-style.md) and
+    the style guides; this keeps it equal to what the code writes."""
+    records = [catalogue.get(i) for i in EXAMPLE_RECORDS[: 1 if "language" in options else 2]]
+    result = iombib.cite(records, style=style, organizations=catalogue.organizations, **options)
+    if result.format == "html":
+        expected = result.page()
+    else:
+        expected = result.bibliography() + ("" if "language" in options else "".join(
+            f"{e.text}\n" for e in result.in_text))
+    assert (EXAMPLES / name).read_text(encoding="utf-8") == expected

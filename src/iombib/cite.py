@@ -150,14 +150,15 @@ def cite(records: Catalogue | Iterable[Record], style: str | Path = "apa", forma
     ``apa`` or ``iom``, or a path to a ``.csl`` file).
 
     ``format`` is ``text``, ``html`` or ``markdown``; ``locale`` (``en-US``, ``fr-FR`` ...)
-    defaults to the style's default locale, else the locale of ``language``, else en-US;
+    defaults to the locale of ``language`` (a French edition is cited with French terms),
+    else the style's default locale, else en-US;
     ``language`` picks the language edition of multilingual works. Raises
     :class:`IombibError` for an unknown style, format or locale.
     """
     if format not in FORMATS:
         raise IombibError(f"unknown citation format '{format}' (one of {', '.join(FORMATS)})")
     found = styles.find(style)
-    chosen = (locale or found.default_locale or LANGUAGE_LOCALES.get(language or "")
+    chosen = (locale or LANGUAGE_LOCALES.get(language or "") or found.default_locale
               or "en-US")
     csl_items = items(records, organizations=organizations, language=language, style=found)
     problems: list[Diagnostic] = []

@@ -273,8 +273,8 @@ def _selected(selection: tuple[str, ...], records_dir: str,
 @click.option("--format", "output_format", type=click.Choice(CITATION_FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--locale", metavar="LOCALE",
-              help="CSL locale such as en-US, fr-FR, es-ES (default: the style's, else the "
-                   "one of --lang, else en-US).")
+              help="CSL locale such as en-US, fr-FR, es-ES (default: the one of --lang, else "
+                   "the style's, else en-US).")
 @click.option("--lang", "language", metavar="CODE",
               help="Language edition of multilingual works (ISO 639-1: en, fr, es ...).")
 @click.option("--in-text", "in_text", is_flag=True,
