@@ -15,12 +15,13 @@ from __future__ import annotations
 import functools
 import html
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from iombib import citeproc_fixes, citeproc_speed, styles
+from iombib.convert import selection
 from iombib.diagnostics import Diagnostic, IombibError
 from iombib.formats import csljson
 from iombib.model import Creator, Organization, Record
@@ -75,15 +76,6 @@ class Citations:
                 "</style>\n</head>\n<body>\n" + self.bibliography() + "</body>\n</html>\n")
 
 
-def _selection(records: Catalogue | Iterable[Record],
-               organizations: dict[str, Organization] | None
-               ) -> tuple[Sequence[Record], dict[str, Organization]]:
-    if isinstance(records, Catalogue):
-        return records.records, records.organizations if organizations is None else organizations
-    sequence = records if isinstance(records, Sequence) else list(records)
-    return sequence, organizations or {}
-
-
 APA_7 = "APA Style 7th edition"
 """The title that the APA 7th edition styles of the CSL repository (apa, apa-no-ampersand ...)
 begin with. Their guide omits the publisher when it is the author (APA Publication Manual, 7th
@@ -126,7 +118,7 @@ def items(records: Catalogue | Iterable[Record], *,
           style: styles.Style | None = None) -> list[dict[str, Any]]:
     """The CSL items that :func:`cite` renders: the CSL-JSON export's, without ``custom``, and
     with the data rules of ``style`` (:data:`APA_7`, :data:`BY_ACRONYM`) applied."""
-    sequence, orgs = _selection(records, organizations)
+    sequence, orgs = selection(records, organizations)
     probe = csljson.Writer(sequence, csljson.ExportOptions(organizations=orgs)).probe
     drop_publisher = style is not None and _omits_publisher_as_author(style)
     acronyms = style is not None and style.name in BY_ACRONYM and style.path.parent == styles.OWN

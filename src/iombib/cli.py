@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Container
 from pathlib import Path
 
 import click
@@ -143,12 +144,7 @@ def export_command(selection: tuple[str, ...], format_name: str, output: str | N
         prepared = convert.prepare(paths, module.NAME, language=language, ascii=ascii_only,
                                    jobs=jobs)
         chosen = _chosen(prepared, ids, records_dir)
-        picked = set(ids)
-        errors = [d for d in prepared.diagnostics
-                  if d.is_error and (not ids or d.record_id in picked)]
-        if errors:
-            _report(errors)
-            raise click.ClickException(f"{len(errors)} errors in the records; nothing written")
+        _stop_on_errors(prepared.diagnostics, ids)
         count = len(prepared.facts) if chosen is None else len(chosen)
         with contextlib.ExitStack() as stack:
             stream = click.get_text_stream("stdout") if output is None else \
@@ -169,10 +165,7 @@ def _chosen(prepared: convert.Prepared, ids: list[str], records_dir: str) -> lis
     if not ids:
         return None
     sources = {f.id: f.source for f in prepared.facts}
-    missing = [i for i in ids if i not in sources]
-    if missing:
-        raise click.BadParameter(f"no record with id {', '.join(missing)} in {records_dir}",
-                                 param_hint="SELECTION")
+    _require_ids(sources, ids, records_dir)
     catalogue = load([str(sources[i]) for i in ids], per_record=validate_record, cached=True)
     by_id = {r.id: r for r in catalogue.records}
     return [by_id[i] for i in ids]
@@ -244,24 +237,34 @@ def _add_organizations(path: Path, new: dict) -> None:
     write_atomic(path, existing + organizations_yaml(new))
 
 
-def _selected(selection: tuple[str, ...], records_dir: str,
-              jobs: int | None = None) -> Catalogue:
-    """The checked catalogue narrowed to SELECTION (files, directories, record ids), in the
-    order given; records with errors end the command (exit 1)."""
-    paths, ids = _split_selection(selection, records_dir)
-    catalogue, diagnostics = check(paths, jobs=jobs)
-    if ids:
-        by_id = {r.id: r for r in catalogue.records}
-        missing = [i for i in ids if i not in by_id]
-        if missing:
-            raise click.BadParameter(f"no record with id {', '.join(missing)} in {records_dir}",
-                                     param_hint="SELECTION")
-        catalogue.records = [by_id[i] for i in ids]
-    chosen = set(ids)
-    errors = [d for d in diagnostics if d.is_error and (not ids or d.record_id in chosen)]
+def _require_ids(known: Container[str], ids: list[str], records_dir: str) -> None:
+    """A usage error (exit 2) naming the picked ids that no record read has."""
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise click.BadParameter(f"no record with id {', '.join(missing)} in {records_dir}",
+                                 param_hint="SELECTION")
+
+
+def _stop_on_errors(diagnostics: list[Diagnostic], ids: list[str]) -> None:
+    """End the command (exit 1, nothing written) when the records read, or the ones picked by
+    id, have errors."""
+    picked = set(ids)
+    errors = [d for d in diagnostics if d.is_error and (not ids or d.record_id in picked)]
     if errors:
         _report(errors)
         raise click.ClickException(f"{len(errors)} errors in the records; nothing written")
+
+
+def _selected(selection: tuple[str, ...], records_dir: str) -> Catalogue:
+    """The checked catalogue narrowed to SELECTION (files, directories, record ids), in the
+    order given; records with errors end the command (exit 1)."""
+    paths, ids = _split_selection(selection, records_dir)
+    catalogue, diagnostics = check(paths)
+    if ids:
+        by_id = {r.id: r for r in catalogue.records}
+        _require_ids(by_id, ids, records_dir)
+        catalogue.records = [by_id[i] for i in ids]
+    _stop_on_errors(diagnostics, ids)
     return catalogue
 
 
@@ -298,7 +301,7 @@ def cite_command(selection: tuple[str, ...], style: str, output_format: str,
     catalogue = _selected(selection, records_dir)
     try:
         result = cite(catalogue, style=style, format=output_format, locale=locale,
-                           language=language)
+                      language=language)
     except IombibError as problem:
         raise click.ClickException(str(problem)) from None
     for warning in result.warnings:

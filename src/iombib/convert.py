@@ -36,14 +36,20 @@ _PARALLEL_THRESHOLD = 5000
 _CHUNK = 2000
 
 
+def selection(records: Catalogue | Iterable[Record],
+              organizations: dict[str, Organization] | None = None
+              ) -> tuple[Sequence[Record], dict[str, Organization]]:
+    """The records as a sequence and the authority file that spells their corporate bodies:
+    ``organizations`` if given, else a :class:`Catalogue`'s own, else none."""
+    if isinstance(records, Catalogue):
+        return records.records, records.organizations if organizations is None else organizations
+    sequence = records if isinstance(records, Sequence) else list(records)
+    return sequence, organizations or {}
+
+
 def _options(records: Catalogue | Iterable[Record], organizations: dict[str, Organization] | None,
              language: str | None, ascii: bool) -> tuple[Sequence[Record], ExportOptions]:
-    if isinstance(records, Catalogue):
-        orgs = records.organizations if organizations is None else organizations
-        sequence: Sequence[Record] = records.records
-    else:
-        orgs = organizations or {}
-        sequence = records if isinstance(records, Sequence) else list(records)
+    sequence, orgs = selection(records, organizations)
     return sequence, ExportOptions(organizations=orgs, language=language, ascii=ascii)
 
 
