@@ -31,6 +31,7 @@ from citeproc import (
 from citeproc import string as citeproc_string
 from citeproc.source.json import CiteProcJSON
 
+from iombib import citeproc_speed
 from iombib.diagnostics import IombibError
 
 CITEPROC_PY = "0.11.1"
@@ -695,8 +696,17 @@ def year_suffix(number: int) -> str:
     return letters
 
 
-def disambiguate(parsed: ParsedStyle, items: list[dict[str, Any]]
-                 ) -> tuple[list[dict[str, Any]], set[str]]:
+@dataclass
+class _Draft:
+    """A bibliography of the items as handed (no year suffixes), in plain text, every item
+    registered by a citation of its own, with each citation as rendered alone."""
+
+    bibliography: CitationStylesBibliography
+    citations: list[Citation]
+    cited: list[str]
+
+
+def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[dict[str, str], set[str]]:
     """Fix: citeproc-py 0.11.1 does no disambiguation, so works by the same authors in the
     same year are cited alike ("IOM, 2017" for all of them). CSL (and citeproc-js) resolves
     citations that render alike, once every item is registered: first by the ``disambiguate``
@@ -704,14 +714,13 @@ def disambiguate(parsed: ParsedStyle, items: list[dict[str, Any]]
     "2017b") given in the order of the bibliography's sort, which the style prints with its
     ``year-suffix`` variable in the citation and in the bibliography.
 
-    This renders every item's citation once without suffixes, groups the items whose
+    From the draft's citations (rendered once without suffixes), this groups the items whose
     citations read the same, marks those groups for the ``disambiguate`` condition when the
-    style tests it and renders them again, and gives each group still ambiguous its
-    ``year-suffix`` letters in bibliography order. Returns the items with those suffixes (any
-    ``year-suffix`` the data carried is dropped: citeproc-js ignores it too) and the keys for
-    the ``disambiguate`` condition. ``disambiguate-add-names`` and
+    style tests it and renders their citations again (``draft.cited`` is updated), and gives
+    each group still ambiguous its ``year-suffix`` letters in the order the bibliography's sort
+    gives the group's items. Returns the suffix of each item key that gets one and the keys
+    for the ``disambiguate`` condition. ``disambiguate-add-names`` and
     ``disambiguate-add-givenname`` are not done."""
-    items = [{k: v for k, v in item.items() if k != "year-suffix"} for item in items]
     root = parsed.style.root
     add_suffix = str(root.citation.get_option("disambiguate-add-year-suffix")) == "true"
     tests = bool(root.xpath_search("//cs:citation//cs:if[@disambiguate]"
@@ -719,49 +728,58 @@ def disambiguate(parsed: ParsedStyle, items: list[dict[str, Any]]
                                    " | //cs:macro//cs:if[@disambiguate]"
                                    " | //cs:macro//cs:else-if[@disambiguate]"))
     if not add_suffix and not tests:
-        return items, set()
-    bibliography, citations = _registered(parsed, items, "text")
-    groups = _alike(bibliography, citations)
+        return {}, set()
+    groups = _alike(draft)
     flagged: set[str] = set()
     if tests and groups:
         flagged = {key for group in groups for key in group}
-        setattr(bibliography, DISAMBIGUATED, flagged)
-        groups = _alike(bibliography, citations)
+        setattr(draft.bibliography, DISAMBIGUATED, flagged)
+        again = [n for n, c in enumerate(draft.citations) if c.cites[0].key in flagged]
+        for n, text in zip(again, _cite_each(parsed, [draft.citations[n] for n in again]),
+                           strict=True):
+            draft.cited[n] = text
+        groups = _alike(draft)
+    suffixes: dict[str, str] = {}
     if add_suffix and groups:
-        order = ([item.key for item in parsed.style.sort_bibliography(list(bibliography.items))]
-                 if parsed.style.has_bibliography() else list(bibliography.keys))
-        position = {key: n for n, key in enumerate(order)}
-        suffixes = {}
+        by_key = {item.key: item for item in draft.bibliography.items}
         for group in groups:
-            for n, key in enumerate(sorted(group, key=position.__getitem__), start=1):
-                suffixes[key] = year_suffix(n)
-        for item in items:
-            suffix = suffixes.get(str(item["id"]).lower())
-            if suffix:
-                item["year-suffix"] = suffix
-    return items, flagged
+            members = [by_key[key] for key in group]
+            if parsed.style.has_bibliography():
+                members = parsed.style.sort_bibliography(members)
+            for n, item in enumerate(members, start=1):
+                suffixes[item.key] = year_suffix(n)
+    return suffixes, flagged
 
 
-def _alike(bibliography: CitationStylesBibliography, citations: list[Citation]
-           ) -> list[list[str]]:
+def _alike(draft: _Draft) -> list[list[str]]:
     """The groups of two or more item keys whose citations (each alone, first position)
-    render the same."""
+    read the same, each in the order of registration."""
     by_text: dict[str, list[str]] = {}
-    for citation in citations:
-        text = str(bibliography.style.render_citation(citation, [], lambda item: None))
+    for citation, text in zip(draft.citations, draft.cited, strict=True):
         by_text.setdefault(text, []).append(citation.cites[0].key)
     return [keys for keys in by_text.values() if len(keys) > 1]
 
 
-def _registered(parsed: ParsedStyle, items: list[dict[str, Any]], output: str
+def _registered(parsed: ParsedStyle, source: CiteProcJSON, keys: list[str], output: str
                 ) -> tuple[CitationStylesBibliography, list[Citation]]:
-    """A bibliography of ``items`` with every item registered by a citation of its own."""
-    source = CiteProcJSON(items)
+    """A bibliography of the items of ``source`` with the items of ``keys`` registered, in that
+    order, by a citation each."""
     bibliography = CitationStylesBibliography(parsed.style, source, FORMATTERS[output])
-    citations = [Citation([CitationItem(str(item["id"]))]) for item in items]
+    citations = [Citation([CitationItem(key)]) for key in keys]
     for citation in citations:
         bibliography.register(citation)
     return bibliography, citations
+
+
+def _cite_each(parsed: ParsedStyle, citations: list[Citation]) -> list[str]:
+    """Each citation rendered alone (so in first position), in two processes for many."""
+    def work(part: list[Citation]) -> list[str]:
+        return [str(parsed.style.render_citation(c, [], _no_callback)) for c in part]
+    return citeproc_speed.each(work, citations, parsed.style.root)
+
+
+def _no_callback(item: CitationItem) -> None:
+    """Every item cited is registered: nothing to report."""
 
 
 # --------------------------------------------------------------------------- rendering
@@ -769,18 +787,33 @@ def _registered(parsed: ParsedStyle, items: list[dict[str, Any]], output: str
 
 def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Rendered:
     """Render CSL items as a bibliography and as one in-text citation each, with every item
-    registered first (citations are disambiguated over all of them)."""
+    registered first (citations are disambiguated over all of them).
+
+    Each citation, sort key and entry is rendered once: the citations as a plain-text draft
+    (which also decides the disambiguation) and, in another output format or for an item
+    that gets a year suffix, again in the output format; then the sort keys and the entries.
+    The items share one parsed source; an item given a year suffix is parsed anew."""
     result = Rendered()
     original = {str(item["id"]).lower(): str(item["id"]) for item in items}
-    handed, flagged = disambiguate(parsed, [_known_variables(item) for item in items])
-    bibliography, citations = _registered(parsed, handed, output)
+    handed = [{k: v for k, v in _known_variables(item).items() if k != "year-suffix"}
+              for item in items]
+    source = CiteProcJSON(handed)
+    keys = [str(item["id"]).lower() for item in handed]
+    bibliography, citations = _registered(parsed, source, keys, "text")
+    draft = _Draft(bibliography, citations, _cite_each(parsed, citations))
+    suffixes, flagged = disambiguate(parsed, draft)
+    if suffixes:
+        suffixed = CiteProcJSON([{**item, "year-suffix": suffixes[key]}
+                                 for key, item in zip(keys, handed, strict=True)
+                                 if key in suffixes])
+        source.update(suffixed)
+    bibliography, citations = _registered(parsed, source, keys, output)
     setattr(bibliography, DISAMBIGUATED, flagged)
-
-    def unknown(item: CitationItem) -> None:
-        result.problems.append((original.get(item.key, item.key), "no such item"))
-
-    for citation, item in zip(citations, items, strict=True):
-        result.in_text.append((str(item["id"]), str(bibliography.cite(citation, unknown))))
+    again = [n for n, key in enumerate(keys) if output != "text" or key in suffixes]
+    cited = draft.cited
+    for n, text in zip(again, _cite_each(parsed, [citations[n] for n in again]), strict=True):
+        cited[n] = text
+    result.in_text = [(str(item["id"]), text) for item, text in zip(items, cited, strict=True)]
     if parsed.style.has_bibliography():
         bibliography.sort()
         setattr(bibliography, SUBSTITUTED, first_names(parsed, bibliography))

@@ -13,10 +13,11 @@ one core.
   once (what citeproc-py changes in the tree as it renders, date-part attributes, is left out);
 - the bibliography's key list answers ``in`` and ``index`` from a dictionary, and a citation of
   one item is not sorted;
-- the sort keys and the entries of a large bibliography are rendered by two forked processes,
-  after everything catalogue-wide (registration, in-text citations, and what
-  :mod:`iombib.citeproc_fixes` decides, such as year suffixes) was done once in the parent. A
-  style whose renderings are not independent of each other in citeproc-py is rendered in one.
+- the sort keys and the entries of a large bibliography, and (through :func:`each`) the in-text
+  citations :mod:`iombib.citeproc_fixes` renders, are rendered by two forked processes, each
+  with a copy of the state of the bibliography (registration, and what
+  :mod:`iombib.citeproc_fixes` decided, such as year suffixes). A style whose renderings are
+  not independent of each other in citeproc-py is rendered in one.
 
 Every patch replaces one method of citeproc-py :data:`CITEPROC_PY` with one that returns the
 same thing; on another version nothing is patched. ``tests/test_citeproc_speed.py`` renders
@@ -309,6 +310,16 @@ def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any], root: mode
     if second is None:
         second = work(items[half:])
     return [*first, *second]
+
+
+def each(work: Callable[[list[Any]], list[str]], items: list[Any], root: model.Style
+         ) -> list[str]:
+    """``work(items)`` for a ``work`` that renders each item on its own to a ``str`` (an
+    in-text citation, say): while the speed-ups are :func:`enabled`, many items are rendered in
+    two processes (:func:`_in_two`); otherwise, or on another citeproc-py version, in this one."""
+    if _depth == 0:
+        return work(items)
+    return _in_two(work, items, root)
 
 
 def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
