@@ -54,6 +54,37 @@ def test_year_suffixes_in_bibliography_order(tmp_path: Path) -> None:
         ("w", "WHO, 2017. Who"), ("z", "IOM, 2017c. Zebra")]
 
 
+def test_sort_keys_are_plain_text(tmp_path: Path) -> None:
+    """In HTML a book's italic title sorts by its text, not by its ``<i>`` markup."""
+    parsed = style(tmp_path, AUTHOR_YEAR, '<text macro="title"/>',
+                   sort='<sort><key macro="title"/></sort>')
+    macro = ('<macro name="title"><choose><if type="book"><text variable="title" '
+             'font-style="italic"/></if><else><text variable="title"/></else></choose></macro>')
+    parsed.path.write_text(parsed.path.read_text().replace("<citation", macro + "<citation"))
+    parsed = citeproc_fixes.parse(parsed.path, "en-US")
+    given = [item("z", "Zebra", type="book"), item("a", "Apple")]
+    for output in ("text", "html"):
+        assert [k for k, _ in citeproc_fixes.render(parsed, given, output).bibliography] == \
+            ["a", "z"]
+
+
+def test_sort_keys_with_year_suffixes(tmp_path: Path) -> None:
+    """A sort key that prints the year suffix is rendered again once the suffixes are given:
+    WHO's 2017 then sorts before IOM's 2017a and 2017b (before the suffixes, the three keys
+    were equal and the title, descending, ordered them)."""
+    parsed = style(tmp_path, AUTHOR_YEAR, AUTHOR_YEAR + '<text variable="title" prefix=". "/>',
+                   'disambiguate-add-year-suffix="true"',
+                   sort='<sort><key macro="year"/><key variable="title" sort="descending"/>'
+                        "</sort>")
+    macro = ('<macro name="year"><date variable="issued"><date-part name="year"/></date>'
+             '<text variable="year-suffix"/></macro>')
+    parsed.path.write_text(parsed.path.read_text().replace("<citation", macro + "<citation"))
+    parsed = citeproc_fixes.parse(parsed.path, "en-US")
+    given = [item("z", "Zebra"), item("a", "Ant"), item("m", "Mole", author="WHO")]
+    assert citeproc_fixes.render(parsed, given, "text").bibliography == [
+        ("m", "WHO, 2017. Mole"), ("z", "IOM, 2017a. Zebra"), ("a", "IOM, 2017b. Ant")]
+
+
 def test_year_suffix_only_when_the_style_asks(tmp_path: Path) -> None:
     parsed = style(tmp_path, AUTHOR_YEAR, AUTHOR_YEAR)
     given = [item("a", "Ant", **{"year-suffix": "q"}), item("b", "Bee")]

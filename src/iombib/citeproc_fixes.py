@@ -9,7 +9,9 @@ version :func:`parse` warns, since a correction may then be wrong or unneeded.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import re
 import unicodedata
 import warnings
@@ -706,20 +708,19 @@ class _Draft:
     cited: list[str]
 
 
-def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[dict[str, str], set[str]]:
+def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], set[str]]:
     """Fix: citeproc-py 0.11.1 does no disambiguation, so works by the same authors in the
     same year are cited alike ("IOM, 2017" for all of them). CSL (and citeproc-js) resolves
     citations that render alike, once every item is registered: first by the ``disambiguate``
     condition, then, with ``disambiguate-add-year-suffix``, by a year suffix ("2017a",
-    "2017b") given in the order of the bibliography's sort, which the style prints with its
-    ``year-suffix`` variable in the citation and in the bibliography.
+    "2017b") given in the order of the bibliography's sort (:func:`year_suffixes`), which the
+    style prints with its ``year-suffix`` variable in the citation and in the bibliography.
 
     From the draft's citations (rendered once without suffixes), this groups the items whose
     citations read the same, marks those groups for the ``disambiguate`` condition when the
-    style tests it and renders their citations again (``draft.cited`` is updated), and gives
-    each group still ambiguous its ``year-suffix`` letters in the order the bibliography's sort
-    gives the group's items. Returns the suffix of each item key that gets one and the keys
-    for the ``disambiguate`` condition. ``disambiguate-add-names`` and
+    style tests it and renders their citations again (``draft.cited`` is updated). Returns the
+    groups of item keys still ambiguous when the style adds year suffixes (else none) and the
+    keys for the ``disambiguate`` condition. ``disambiguate-add-names`` and
     ``disambiguate-add-givenname`` are not done."""
     root = parsed.style.root
     add_suffix = str(root.citation.get_option("disambiguate-add-year-suffix")) == "true"
@@ -728,7 +729,7 @@ def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[dict[str, str], se
                                    " | //cs:macro//cs:if[@disambiguate]"
                                    " | //cs:macro//cs:else-if[@disambiguate]"))
     if not add_suffix and not tests:
-        return {}, set()
+        return [], set()
     groups = _alike(draft)
     flagged: set[str] = set()
     if tests and groups:
@@ -739,16 +740,14 @@ def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[dict[str, str], se
                            strict=True):
             draft.cited[n] = text
         groups = _alike(draft)
-    suffixes: dict[str, str] = {}
-    if add_suffix and groups:
-        by_key = {item.key: item for item in draft.bibliography.items}
-        for group in groups:
-            members = [by_key[key] for key in group]
-            if parsed.style.has_bibliography():
-                members = parsed.style.sort_bibliography(members)
-            for n, item in enumerate(members, start=1):
-                suffixes[item.key] = year_suffix(n)
-    return suffixes, flagged
+    return (groups if add_suffix else []), flagged
+
+
+def year_suffixes(groups: list[list[str]], rank: dict[str, int]) -> dict[str, str]:
+    """The year suffix of each item key of the ambiguous ``groups``: ``a``, ``b`` ... in the
+    order of the keys' ``rank`` in the bibliography."""
+    return {key: year_suffix(n)
+            for group in groups for n, key in enumerate(sorted(group, key=rank.__getitem__), 1)}
 
 
 def _alike(draft: _Draft) -> list[list[str]]:
@@ -782,6 +781,98 @@ def _no_callback(item: CitationItem) -> None:
     """Every item cited is registered: nothing to report."""
 
 
+# --------------------------------------------------------------------------- sorting
+
+
+class SortKeys:
+    """Fix: citeproc-py 0.11.1 renders the bibliography's sort keys in the output format, so in
+    HTML its markup takes part in the order (``<i>Zebra</i>`` sorts before ``Apple``: ``<``
+    comes before ``a``). citeproc-js sorts on the keys as plain text. Here every key is
+    rendered as plain text (the items of a plain-text bibliography), once per item: after year
+    suffixes are given, only the keys that read ``year-suffix`` are rendered again, and only
+    for the items given one. Keys are compared as citeproc-py compares them (``Sort.sort``):
+    key by key, lower-cased, as integers when both are, an empty key after any other (also
+    for a descending key)."""
+
+    def __init__(self, parsed: ParsedStyle, items: list[CitationItem]) -> None:
+        bibliography = parsed.style.root.bibliography
+        sort = bibliography.find("cs:sort", bibliography.nsmap)
+        self._layout = bibliography.layout
+        self._keys = [] if sort is None else sort.findall("cs:key", sort.nsmap)
+        self._descending = [key.get("sort", "ascending").lower() == "descending"
+                            for key in self._keys]
+        self._items = items
+        self._columns = [key.sort_keys(items, self._layout) for key in self._keys]
+
+    def again(self, changed: set[str]) -> None:
+        """Render again, for the items whose key is in ``changed``, the keys that read the
+        year suffix."""
+        positions = [n for n, item in enumerate(self._items) if item.key in changed]
+        if not positions:
+            return
+        for key, column in zip(self._keys, self._columns, strict=True):
+            if _reads_year_suffix(key):
+                values = key.sort_keys([self._items[n] for n in positions], self._layout)
+                for n, value in zip(positions, values, strict=True):
+                    column[n] = value
+
+    def order(self) -> list[str]:
+        """The item keys in the sort's order (stable: equal items stay in their order)."""
+        rows = [[_comparable(column[n]) for column in self._columns]
+                for n in range(len(self._items))]
+        ranked = sorted(range(len(self._items)),
+                        key=functools.cmp_to_key(lambda a, b: self._compare(rows[a], rows[b])))
+        return [self._items[n].key for n in ranked]
+
+    def _compare(self, left: list[Any], right: list[Any]) -> int:
+        for a, b, descending in zip(left, right, self._descending, strict=True):
+            if a is None or b is None:
+                if a is not b:
+                    return -1 if b is None else 1
+                continue
+            (a_text, a_number), (b_text, b_number) = a, b
+            if a_number is not None and b_number is not None:
+                a_text, b_text = a_number, b_number
+            result = (a_text > b_text) - (a_text < b_text)
+            if result:
+                return -result if descending else result
+        return 0
+
+
+def _comparable(value: Any) -> tuple[Any, int | None] | None:
+    """A sort key as ``Sort.sort`` compares it: None, or its lower-cased text with the integer
+    it reads as (compared instead when both keys read as one)."""
+    if value is None:
+        return None
+    text = str(value.lower()) if hasattr(value, "lower") else value
+    try:
+        return text, int(str(text))
+    except ValueError:
+        return text, None
+
+
+def _reads_year_suffix(key: Any) -> bool:
+    """Whether a ``cs:key`` can render the ``year-suffix`` variable (through its macro and the
+    macros that macro calls)."""
+    if key.get("variable") is not None:
+        return key.get("variable") == "year-suffix"
+    root = key.get_root()
+    seen: set[str] = set()
+    waiting = [key.get("macro")]
+    while waiting:
+        name = waiting.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        macro = root.get_macro(name)
+        for element in macro.iter():
+            if "year-suffix" in (element.get("variable") or "").split():
+                return True
+            if element.get("macro"):
+                waiting.append(element.get("macro"))
+    return False
+
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -789,10 +880,10 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
     """Render CSL items as a bibliography and as one in-text citation each, with every item
     registered first (citations are disambiguated over all of them).
 
-    Each citation, sort key and entry is rendered once: the citations as a plain-text draft
-    (which also decides the disambiguation) and, in another output format or for an item
-    that gets a year suffix, again in the output format; then the sort keys and the entries.
-    The items share one parsed source; an item given a year suffix is parsed anew."""
+    Each citation, sort key and entry is rendered once: the citations and sort keys in a
+    plain-text draft (which decides the disambiguation and the order), the citations again in
+    another output format or for an item given a year suffix, then the entries. The items share
+    one parsed source, in which an item given a year suffix is replaced by a copy with it."""
     result = Rendered()
     original = {str(item["id"]).lower(): str(item["id"]) for item in items}
     handed = [{k: v for k, v in _known_variables(item).items() if k != "year-suffix"}
@@ -801,12 +892,17 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
     keys = [str(item["id"]).lower() for item in handed]
     bibliography, citations = _registered(parsed, source, keys, "text")
     draft = _Draft(bibliography, citations, _cite_each(parsed, citations))
-    suffixes, flagged = disambiguate(parsed, draft)
-    if suffixes:
-        suffixed = CiteProcJSON([{**item, "year-suffix": suffixes[key]}
-                                 for key, item in zip(keys, handed, strict=True)
-                                 if key in suffixes])
-        source.update(suffixed)
+    groups, flagged = disambiguate(parsed, draft)
+    sort_keys = SortKeys(parsed, draft.bibliography.items) \
+        if parsed.style.has_bibliography() else None
+    rank = ({key: n for n, key in enumerate(sort_keys.order())} if sort_keys
+            else {key: n for n, key in enumerate(draft.bibliography.keys)})
+    suffixes = year_suffixes(groups, rank)
+    for key, suffix in suffixes.items():
+        source[key] = copy.copy(source[key])
+        source[key]["year_suffix"] = source.parse_string(suffix)
+    if sort_keys:
+        sort_keys.again(set(suffixes))
     bibliography, citations = _registered(parsed, source, keys, output)
     setattr(bibliography, DISAMBIGUATED, flagged)
     again = [n for n, key in enumerate(keys) if output != "text" or key in suffixes]
@@ -814,8 +910,10 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
     for n, text in zip(again, _cite_each(parsed, [citations[n] for n in again]), strict=True):
         cited[n] = text
     result.in_text = [(str(item["id"]), text) for item, text in zip(items, cited, strict=True)]
-    if parsed.style.has_bibliography():
-        bibliography.sort()
+    if sort_keys:
+        registered = {item.key: item for item in bibliography.items}
+        bibliography.items = [registered[key] for key in sort_keys.order()]
+        bibliography.keys = type(bibliography.keys)(item.key for item in bibliography.items)
         setattr(bibliography, SUBSTITUTED, first_names(parsed, bibliography))
         for key, text in zip(bibliography.keys, bibliography.bibliography(), strict=True):
             result.bibliography.append((original.get(key, key), str(text)))
