@@ -31,6 +31,7 @@ _PARENT = re.compile(rb'<link\s[^>]*?href="[^"]*/([^"/]+)"[^>]*?rel="independent
                      rb'|<link\s[^>]*?rel="independent-parent"[^>]*?href="[^"]*/([^"/]+)"')
 _LOCALE = re.compile(rb'<style\s[^>]*?default-locale="([^"]+)"')
 _HEAD = 4096  # every style states its title, parent and default locale near the top
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # a style name, never a path
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,12 @@ def _text(raw: bytes) -> str:
 
 
 def _independent(name: str) -> Path | None:
-    for folder in _folders()[:2]:
+    return _first(name, _folders()[:2])
+
+
+def _first(name: str, folders: list[Path]) -> Path | None:
+    """The file of style ``name`` in the first of ``folders`` that has it."""
+    for folder in folders:
         candidate = folder / f"{name}.csl"
         if candidate.is_file():
             return candidate
@@ -122,7 +128,7 @@ def find(style: str | Path) -> Style:
         if not path.is_file():
             raise IombibError(f"{path}: no such style file")
         return _read(path, path.stem)
-    path = _paths().get(text)
+    path = _first(text, _folders()) if _NAME.fullmatch(text) else None
     if path is not None:
         return _read(path, text)
     names = list(_paths())
