@@ -85,6 +85,30 @@ def test_sort_keys_with_year_suffixes(tmp_path: Path) -> None:
         ("m", "WHO, 2017. Mole"), ("z", "IOM, 2017a. Zebra"), ("a", "IOM, 2017b. Ant")]
 
 
+def test_sort_keys_order_as_citeproc_py_sorts(tmp_path: Path) -> None:
+    """SortKeys renders a key only for the items the keys before it leave tied, and orders as
+    citeproc-py's own sort does: ties, empty keys, numbers against text, a descending key."""
+    import random
+
+    from citeproc.source.json import CiteProcJSON
+
+    parsed = style(tmp_path, AUTHOR_YEAR, '<text variable="title"/>',
+                   sort='<sort><key variable="author"/><key variable="volume"/>'
+                        '<key variable="issued" sort="descending"/><key variable="title"/>'
+                        "</sort>")
+    chance = random.Random(7)
+    given = []
+    for n in range(60):
+        extra: dict[str, Any] = {"volume": chance.choice(["2", "10", "007", "7", "x", None])}
+        given.append(item(f"i{n}", chance.choice(["b", "A", "c", "a"]),
+                          chance.choice([2017, 2016, None]), chance.choice(["IOM", "WHO"]),
+                          **{k: v for k, v in extra.items() if v is not None}))
+    bibliography, _ = citeproc_fixes._registered(
+        parsed, CiteProcJSON(given), [i["id"] for i in given], "text")
+    expected = [i.key for i in parsed.style.sort_bibliography(list(bibliography.items))]
+    assert citeproc_fixes.SortKeys(parsed, list(bibliography.items)).order() == expected
+
+
 def test_year_suffix_only_when_the_style_asks(tmp_path: Path) -> None:
     parsed = style(tmp_path, AUTHOR_YEAR, AUTHOR_YEAR)
     given = [item("a", "Ant", **{"year-suffix": "q"}), item("b", "Bee")]

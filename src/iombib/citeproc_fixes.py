@@ -787,12 +787,14 @@ def _no_callback(item: CitationItem) -> None:
 class SortKeys:
     """Fix: citeproc-py 0.11.1 renders the bibliography's sort keys in the output format, so in
     HTML its markup takes part in the order (``<i>Zebra</i>`` sorts before ``Apple``: ``<``
-    comes before ``a``). citeproc-js sorts on the keys as plain text. Here every key is
-    rendered as plain text (the items of a plain-text bibliography), once per item: after year
-    suffixes are given, only the keys that read ``year-suffix`` are rendered again, and only
-    for the items given one. Keys are compared as citeproc-py compares them (``Sort.sort``):
-    key by key, lower-cased, as integers when both are, an empty key after any other (also
-    for a descending key)."""
+    comes before ``a``). citeproc-js sorts on the keys as plain text. Here the keys are
+    rendered as plain text (the items of a plain-text bibliography).
+
+    Keys are compared as citeproc-py compares them (``Sort.sort``): key by key, lower-cased, as
+    integers when both are, an empty key after any other (also for a descending key). A key is
+    rendered only for the items that the keys before it leave tied (Chicago's fifth and sixth
+    keys render most of an entry), at most once per item: after year suffixes are given,
+    :meth:`again` forgets the keys that read ``year-suffix`` of the items given one."""
 
     def __init__(self, parsed: ParsedStyle, items: list[CitationItem]) -> None:
         bibliography = parsed.style.root.bibliography
@@ -802,29 +804,46 @@ class SortKeys:
         self._descending = [key.get("sort", "ascending").lower() == "descending"
                             for key in self._keys]
         self._items = items
-        self._columns = [key.sort_keys(items, self._layout) for key in self._keys]
+        self._rows: list[list[Any]] = [[_UNRENDERED] * len(self._keys) for _ in items]
 
     def again(self, changed: set[str]) -> None:
-        """Render again, for the items whose key is in ``changed``, the keys that read the
-        year suffix."""
-        positions = [n for n, item in enumerate(self._items) if item.key in changed]
-        if not positions:
-            return
-        for key, column in zip(self._keys, self._columns, strict=True):
-            if _reads_year_suffix(key):
-                values = key.sort_keys([self._items[n] for n in positions], self._layout)
-                for n, value in zip(positions, values, strict=True):
-                    column[n] = value
+        """Forget, for the items whose key is in ``changed``, the keys that read the year
+        suffix (they are rendered again when the order needs them)."""
+        reading = [k for k, key in enumerate(self._keys) if _reads_year_suffix(key)]
+        for item, row in zip(self._items, self._rows, strict=True):
+            if item.key in changed:
+                for k in reading:
+                    row[k] = _UNRENDERED
 
     def order(self) -> list[str]:
         """The item keys in the sort's order (stable: equal items stay in their order)."""
-        rows = [[_comparable(column[n]) for column in self._columns]
-                for n in range(len(self._items))]
-        ranked = sorted(range(len(self._items)),
-                        key=functools.cmp_to_key(lambda a, b: self._compare(rows[a], rows[b])))
+        tied = [list(range(len(self._items)))]
+        for k in range(len(self._keys)):
+            self._render(k, [n for group in tied if len(group) > 1 for n in group
+                             if self._rows[n][k] is _UNRENDERED])
+            split: list[list[int]] = []
+            for group in tied:
+                if len(group) == 1:
+                    split.append(group)
+                    continue
+                classes: dict[Any, list[int]] = {}
+                for n in group:
+                    classes.setdefault(_equal_as(self._rows[n][k]), []).append(n)
+                split += classes.values()
+            tied = split
+        ranked = sorted(range(len(self._items)), key=functools.cmp_to_key(
+            lambda a, b: self._compare(self._rows[a], self._rows[b])))
         return [self._items[n].key for n in ranked]
 
+    def _render(self, k: int, positions: list[int]) -> None:
+        if positions:
+            values = self._keys[k].sort_keys([self._items[n] for n in positions], self._layout)
+            for n, value in zip(positions, values, strict=True):
+                self._rows[n][k] = _comparable(value)
+
     def _compare(self, left: list[Any], right: list[Any]) -> int:
+        """citeproc-py's comparison of two items; the keys after the first that differs are
+        not read (and may be unrendered)."""
         for a, b, descending in zip(left, right, self._descending, strict=True):
             if a is None or b is None:
                 if a is not b:
@@ -837,6 +856,19 @@ class SortKeys:
             if result:
                 return -result if descending else result
         return 0
+
+
+_UNRENDERED = object()
+"""A sort key not rendered (yet)."""
+
+
+def _equal_as(value: tuple[Any, int | None] | None) -> Any:
+    """What two comparable keys share exactly when :meth:`SortKeys._compare` finds them equal:
+    the integer when the key reads as one, else its text."""
+    if value is None:
+        return None
+    text, number = value
+    return ("number", number) if number is not None else ("text", text)
 
 
 def _comparable(value: Any) -> tuple[Any, int | None] | None:
@@ -903,6 +935,7 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
         source[key]["year_suffix"] = source.parse_string(suffix)
     if sort_keys:
         sort_keys.again(set(suffixes))
+        order = sort_keys.order()  # before the output format's bibliography changes the format
     bibliography, citations = _registered(parsed, source, keys, output)
     setattr(bibliography, DISAMBIGUATED, flagged)
     again = [n for n, key in enumerate(keys) if output != "text" or key in suffixes]
@@ -912,7 +945,7 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
     result.in_text = [(str(item["id"]), text) for item, text in zip(items, cited, strict=True)]
     if sort_keys:
         registered = {item.key: item for item in bibliography.items}
-        bibliography.items = [registered[key] for key in sort_keys.order()]
+        bibliography.items = [registered[key] for key in order]
         bibliography.keys = type(bibliography.keys)(item.key for item in bibliography.items)
         setattr(bibliography, SUBSTITUTED, first_names(parsed, bibliography))
         for key, text in zip(bibliography.keys, bibliography.bibliography(), strict=True):
