@@ -144,3 +144,17 @@ def test_a_failed_second_process_is_replaced_by_this_one(catalogue: iombib.Catal
     monkeypatch.setattr(citeproc_speed, "PARALLEL_MIN", 2)
     monkeypatch.setattr(citeproc_speed, "_cores", lambda: 2)
     assert cite(catalogue, style="apa", format="text") == expected
+
+
+def test_a_correction_made_after_import_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A patch of citeproc-py made after this module was imported (as iombib.citeproc_fixes
+    may be) is what the speed-ups call: here a sort key that puts "b" before "a"."""
+    from citeproc import model
+    monkeypatch.setattr(model.Key, "sort_keys",
+                        lambda self, items, context: ["1" if i.key == "b" else "2"
+                                                      for i in items])
+    records = [{"id": key, "type": "book", "title": key.upper()} for key in ("a", "b")]
+    parsed = citeproc_fixes.parse(styles.find("apa").path, "en-US")
+    with citeproc_speed.enabled():
+        rendered = citeproc_fixes.render(parsed, records, "text")
+    assert [key for key, _ in rendered.bibliography] == ["b", "a"]

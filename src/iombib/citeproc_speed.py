@@ -20,7 +20,10 @@ one core.
   not independent of each other in citeproc-py is rendered in one.
 
 Every patch replaces one method of citeproc-py :data:`CITEPROC_PY` with one that returns the
-same thing; on another version nothing is patched. ``tests/test_citeproc_speed.py`` renders
+same thing; on another version nothing is patched. A patch that wraps a method calls the method
+in place when the speed-ups were enabled, so a correction of :mod:`iombib.citeproc_fixes` in it
+is kept whichever module was imported first; ``If.render``, ``If._type`` and ``If._variable``
+are re-implemented (no correction changes them). ``tests/test_citeproc_speed.py`` renders
 the catalogue in several styles and output formats with and without the speed-ups, in one and
 in two processes, and compares them byte for byte. The patches are process-wide while enabled,
 so rendering is not thread-safe then.
@@ -145,6 +148,16 @@ def _reference(self: source.CitationItem) -> Any:
     return bibliography.source[key]
 
 
+_methods: dict[tuple[type, str], Any] = {}
+"""The methods of citeproc-py as they were when the speed-ups were enabled (with the corrections
+of :mod:`iombib.citeproc_fixes` in them), which the patches that wrap a method call."""
+
+
+def _installed(cls: type, name: str) -> Any:
+    """The method ``name`` of ``cls`` that was in place when the speed-ups were enabled."""
+    return _methods[(cls, name)]
+
+
 # --------------------------------------------------------------------------- item keys
 
 
@@ -194,19 +207,17 @@ for _name in ("extend", "insert", "remove", "pop", "clear", "sort", "reverse", "
     setattr(_Keys, _name, _forgetting(_name))
 
 
-_original_init = frontend.CitationStylesBibliography.__init__
-_original_sort = frontend.CitationStylesBibliography.sort
 
 
 def _init(self: frontend.CitationStylesBibliography, *args: Any, **kwargs: Any) -> None:
     """CitationStylesBibliography.__init__, with the keys as :class:`_Keys`."""
-    _original_init(self, *args, **kwargs)
+    _installed(frontend.CitationStylesBibliography, "__init__")(self, *args, **kwargs)
     self.keys = _Keys(self.keys)
 
 
 def _sort(self: frontend.CitationStylesBibliography) -> None:
     """CitationStylesBibliography.sort, with the keys as :class:`_Keys`."""
-    _original_sort(self)
+    _installed(frontend.CitationStylesBibliography, "sort")(self)
     self.keys = _Keys(self.keys)
 
 
@@ -330,30 +341,25 @@ def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
     return _in_two(self.style.render_bibliography, list(self.items), self.style.root, str)
 
 
-_original_sort_keys = model.Key.sort_keys
-
-
 def _sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
     """Key.sort_keys, in two processes (:func:`_in_two`) for a key that renders a macro for each
     item (the costly kind; each item's key is rendered on its own). Keys that cannot be pickled
     (formatter classes made at run time) make the copy fail, and this process does them."""
     if "macro" not in self.attrib:
-        return _original_sort_keys(self, items, context)
-    return _in_two(lambda part: _original_sort_keys(self, part, context), list(items),
+        return _installed(model.Key, "sort_keys")(self, items, context)
+    original = _installed(model.Key, "sort_keys")
+    return _in_two(lambda part: original(self, part, context), list(items),
                    self.get_root())
 
 
 # --------------------------------------------------------------------------- rendering steps
-
-_original_sort_items = model.Sort.sort
-
 
 def _sort_items(self: model.Sort, items: list[Any], context: Any) -> list[Any]:
     """Sort.sort, without rendering the sort keys of a single item (each in-text citation of one
     item sorts its one item by the style's citation keys)."""
     if len(items) < 2:
         return list(items)
-    return _original_sort_items(self, items, context)
+    return _installed(model.Sort, "sort")(self, items, context)
 
 
 _PLAIN_FORMAT = (("font-style", "normal"), ("font-variant", "normal"), ("font-weight", "normal"),
@@ -367,9 +373,6 @@ def _formats_nothing(self: model.Formatted) -> bool:
     return all(self.get(name, default) == default for name, default in _PLAIN_FORMAT)
 
 
-_original_format = model.Formatted.format
-
-
 def _format(self: model.Formatted, string: Any) -> Any:
     """Formatted.format, which applies five formatting attributes one after the other: for an
     element that has none of them (most), only its conversion of numbers to ``str``. Not for
@@ -377,7 +380,7 @@ def _format(self: model.Formatted, string: Any) -> Any:
     :func:`_items_independent`)."""
     if not isinstance(self, model.Date_Part) and _formats_nothing(self):
         return str(string) if isinstance(string, int | float) else string
-    return _original_format(self, string)
+    return _installed(model.Formatted, "format")(self, string)
 
 
 _IF_TESTS = {"type": "_type", "variable": "_variable", "is-numeric": "_is_numeric",
@@ -416,8 +419,9 @@ def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = 
     return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
 
 
-_original_name_option = model.Name.get_option
-_name_option_of_style = _memoized(_original_name_option)
+@_memoized
+def _name_option_of_style(self: model.Name, name: str, context: Any = None) -> Any:
+    return _installed(model.Name, "get_option")(self, name, context)
 
 
 def _name_option(self: model.Name, name: str, context: Any = None,
@@ -428,7 +432,7 @@ def _name_option(self: model.Name, name: str, context: Any = None,
         sort_options[name]
     except (TypeError, KeyError):
         return _name_option_of_style(self, name, context)
-    return _original_name_option(self, name, context, sort_options)
+    return _installed(model.Name, "get_option")(self, name, context, sort_options)
 
 
 @_memoized_property
@@ -501,6 +505,7 @@ def enabled() -> Iterator[bool]:
     if _depth == 0:
         for cls, name, replacement in _replacements():
             saved.append((cls, name, cls.__dict__[name]))
+            _methods[(cls, name)] = cls.__dict__[name]
             setattr(cls, name, replacement)
     _depth += 1
     try:
