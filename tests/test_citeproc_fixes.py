@@ -217,3 +217,28 @@ def test_number_of_pages_label(tmp_path: Path, pages: str, expected: str) -> Non
 def test_html_superscripts() -> None:
     assert citeproc_fixes.FORMATTERS["html"].preformat("nᵒ 11 & 2ª") == (
         "n<sup>o</sup> 11 &#38; 2<sup>a</sup>")
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("towards the 2013 high-level dialogue", "Towards the 2013 High-Level Dialogue"),
+    ("communicating effectively about migration: a study through time",
+     "Communicating Effectively about Migration: A Study through Time"),
+    ("lives lost during migration / migrations et faits religieux",
+     "Lives Lost during Migration / Migrations et Faits Religieux"),
+    ("plan b and a coup d'état", "Plan b and a Coup d'état"),
+    ("what the <span class=\"nocase\">iPhone user</span> looks at",
+     "What the iPhone user Looks At")])
+@pytest.mark.parametrize("output", ["text", "html"])
+def test_title_case_as_citeproc_js(tmp_path: Path, output: str, title: str,
+                                   expected: str) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>',
+                   '<text variable="title" text-case="title"/>')
+    given = [item("a", title, language="en"), item("b", title, language="fr")]
+    assert dict(citeproc_fixes.render(parsed, given, output).bibliography) == {
+        "a": expected,
+        "b": title.replace('<span class="nocase">', "").replace("</span>", "")}
+
+
+def test_title_case_engine_keeps_segments() -> None:
+    assert citeproc_fixes.js_title_case([("re-", False), ("traffic", True), ("-king of", False)]
+                                        ) == ["Re-", "traffic", "-King Of"]

@@ -542,6 +542,254 @@ count_pages_for_labels()
 
 # --------------------------------------------------------------------------- text case
 
+SKIP_WORDS = (
+    "about", "above", "across", "afore", "after", "against", "al", "along", "alongside", "amid",
+    "amidst", "among", "amongst", "anenst", "apropos", "apud", "around", "as", "aside",
+    "astride", "at", "athwart", "atop", "barring", "before", "behind", "below", "beneath",
+    "beside", "besides", "between", "beyond", "but", "by", "circa", "despite", "down", "during",
+    "et", "except", "for", "forenenst", "from", "given", "in", "inside", "into", "lest", "like",
+    "modulo", "near", "next", "notwithstanding", "of", "off", "on", "onto", "out", "over",
+    "per", "plus", "pro", "qua", "sans", "since", "than", "through", " thru", "throughout",
+    "thruout", "till", "to", "toward", "towards", "under", "underneath", "until", "unto", "up",
+    "upon", "versus", "vs.", "v.", "vs", "v", "via", "vis-à-vis", "with", "within", "without",
+    "according to", "ahead of", "apart from", "as for", "as of", "as per", "as regards",
+    "aside from", "back to", "because of", "close to", "due to", "except for", "far from",
+    "inside of", "instead of", "near to", "next to", "on to", "out from", "out of",
+    "outside of", "prior to", "pursuant to", "rather than", "regardless of", "such as",
+    "that of", "up to", "where as", "or", "yet", "so", "for", "and", "nor", "a", "an", "the",
+    "de", "d'", "von", "van", "c", "ca")
+"""citeproc-js's ``CSL.SKIP_WORDS``, the words its title case leaves in lower case (as it has
+them, " thru" included; the entries of two words can never match one word)."""
+
+_SKIP_WORD = re.compile(r"(?:(?:[?!:]*\s+|-|^)(?:" + "|".join(SKIP_WORDS)
+                        + r")(?=[!?:]*\s+|-|\Z))")
+_NOCASE_OPEN, _NOCASE_CLOSE = "\ue000", "\ue001"
+"""Stand-ins for ``<span class="nocase">`` and ``</span>`` around citeproc-py's case-protected
+segments while :func:`js_title_case` works."""
+_CASE_TAG = re.compile(
+    "\u2018|\u2019|\u201c|\u201d| \"| '|\"|'|[-\u2013\u2014/.,;?!:]|\\[|\\]|\\(|\\)"
+    "|<span\\s+style=\"font-variant:\\s*small-caps;?\"[^>]*>|<span\\s+class=\"no(?:case|decor)\"[^>]*>"
+    f"|</span>|</?(?:i|sc|b|sub|sup)>|{_NOCASE_OPEN}|{_NOCASE_CLOSE}")
+_WORD_SPACE = re.compile("[\u00a0\u0020\u2000-\u200b\u205f\u3000]+")
+_QUOTE_TAG = re.compile("(^(?:\u2018|\u2019|\u201c|\u201d|\"|')|(?: \"| ')$)")
+_QUOTES = {" \"": (" '", "\""), " '": (" \"", "'"), "\u2018": ("\u2018", "\u2019"),
+           "\u201c": ("\u201c", "\u201d")}
+"""Each opening quotation tag and the (opener, closer) pair it expects next."""
+
+
+def _protecting(tag: str) -> str | None:
+    """The closing tag of a tag within which citeproc-js changes no case, or None."""
+    if tag == _NOCASE_OPEN:
+        return _NOCASE_CLOSE
+    if tag.startswith("<span"):
+        return "</span>"
+    return {"<sc>": "</sc>", "<sub>": "</sub>", "<sup>": "</sup>"}.get(tag)
+
+
+def _js_length(text: str) -> int:
+    """The length of ``text`` in JavaScript (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class _TitleCase:
+    """The state of citeproc-js's ``_textcaseEngine`` running its ``title`` configuration over
+    one text: the text as a list of characters that capitalization replaces one by one, so that
+    the characters can be given back to the segments they came from."""
+
+    chars: list[str]
+    original: list[str]
+    strings: list[tuple[int, int]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    quotes: list[tuple[str, str, int | None]] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)
+    first: bool = True
+    after_punctuation: bool = False
+    last_word: tuple[int, int] | None = None
+
+    def text(self, span: tuple[int, int]) -> str:
+        return "".join(self.chars[span[0]:span[1]])
+
+    def words(self, span: tuple[int, int]) -> list[tuple[int, int]]:
+        """The spans of the words of a string, empty ones included (JavaScript's split)."""
+        start, end = span
+        found, at = [], start
+        for match in _WORD_SPACE.finditer("".join(self.original[start:end])):
+            found.append((at, start + match.start()))
+            at = start + match.end()
+        return [*found, (at, end)]
+
+    def capitalize(self, span: tuple[int, int]) -> None:
+        """citeproc-js's ``_capitalise``: the first character after any white space in upper
+        case, unless it is a Greek letter standing alone."""
+        word = self.text(span)
+        match = re.match(r"(\s*)(.)(.*)", word)
+        if match is None or ("\u0370" <= match.group(2) <= "\u03ff" and not match.group(3)):
+            return
+        at = span[0] + len(match.group(1))
+        self.chars[at] = self.chars[at][0].upper() + self.chars[at][1:]
+
+    def restore(self, index: int) -> None:
+        """The first character of string ``index`` as it was given."""
+        start, end = self.strings[index]
+        if start < end:
+            self.chars[start] = self.original[start]
+
+    def capitalize_words(self, index: int, following: str | None) -> None:
+        """citeproc-js's title ``capitaliseWords`` over string ``index``."""
+        span = self.strings[index]
+        if not self.text(span).strip():
+            return
+        words = self.words(span)
+        for number, word_span in enumerate(words):
+            word = self.text(word_span)
+            if not word:
+                continue
+            lower = word.lower()
+            capitalize = ((_js_length(word) > 1 and not _SKIP_WORD.search(lower))
+                          or (number == len(words) - 1 and following == "-")
+                          or self.first or self.after_punctuation)
+            if capitalize and word == lower:
+                self.capitalize(word_span)
+            self.after_punctuation = self.first = False
+            self.last_word = (index, number)
+
+    def quote(self, tag: str, position: int) -> int | None:
+        """citeproc-js's ``quoteFix``: the string whose first character is to be restored
+        after a quotation tag (one that closes nothing, or an opener that breaks another)."""
+        match = _QUOTE_TAG.search(tag)
+        if match is None:
+            return None
+        tag = match.group(1)
+        if tag in ("\u201c", "\u2018", " \"", " '"):
+            opener, closer = _QUOTES[tag]
+            if not self.quotes or tag == self.quotes[-1][0]:
+                self.quotes.append((opener, closer, position))
+                return None
+            before = self.quotes.pop()[2]
+            self.quotes.append((opener, closer, None))  # citeproc-js loses its position
+            return before
+        if self.quotes and tag == self.quotes[-1][1]:
+            self.quotes.pop()
+            return None
+        return position
+
+    def run(self) -> None:
+        """citeproc-js's ``_textcaseEngine`` with the ``title`` configuration."""
+        if self.strings and self.text(self.strings[0]).strip():
+            # citeproc-js passes the following tag only here, its other calls pass the
+            # whole split instead, so only a first string is capitalized before a hyphen
+            self.capitalize_words(0, self.tags[0] if self.tags else None)
+        for position, tag in enumerate(self.tags):
+            given = self.text(self.strings[position + 1])
+            closing = _protecting(tag)
+            if closing is not None:
+                self.protected.append(closing)
+            elif self.protected and tag == self.protected[-1]:
+                self.protected.pop()
+            if tag[-1:] in ("!", "?", ":"):
+                self.after_punctuation = True
+            if not self.protected:
+                self.capitalize_words(position + 1, None)
+            elif given.strip():
+                self.last_word = None
+            restored = self.quote(tag, position)
+            if restored is not None:
+                self.restore(restored + 1)
+                self.last_word = None
+            if given.strip():
+                self.first = self.after_punctuation = False
+        for _, _, position in self.quotes:
+            if position is not None:
+                self.restore(position + 1)
+        if self.last_word is not None:
+            index, number = self.last_word
+            span = self.words(self.strings[index])[number]
+            word = self.text(span)
+            if _js_length(word) > 1 and _SKIP_WORD.search(word.lower()):
+                self.capitalize(span)
+
+    @classmethod
+    def of(cls, text: str) -> _TitleCase:
+        """The engine over ``text`` split as citeproc-js's ``tagDoppel`` splits it (an
+        apostrophe that starts a word stays in it)."""
+        engine = cls(chars=list(text), original=list(text))
+        at = 0
+        for match in _CASE_TAG.finditer(text):
+            engine.strings.append((at, match.start()))
+            engine.tags.append(match.group())
+            at = match.end()
+        engine.strings.append((at, len(text)))
+        for position, tag in enumerate(engine.tags):
+            start, end = engine.strings[position + 1]
+            if tag == "'" and start < end:
+                engine.strings[position + 1] = (start - 1, end)
+                engine.tags[position] = ""
+        return engine
+
+
+def js_title_case(segments: list[tuple[str, bool]]) -> list[str]:
+    """``segments`` (text, case-protected) in citeproc-js's title case, segment by segment.
+
+    Every word that is not one of :data:`SKIP_WORDS` and has more than one character gets a
+    capital first letter if it has none anywhere; so does a skip word that is first, follows
+    ``:``, ``?`` or ``!``, or ends the text. Words are what lies between white space and the
+    tags of citeproc-js's case engine (hyphens, dashes, slashes, punctuation, brackets, quotes
+    and markup), so "re-trafficking" is "Re-Trafficking"; no letter is lowered; a
+    case-protected segment, small capitals, superscripts and subscripts are left alone, and so
+    is a word after an apostrophe or a quotation mark that closes nothing."""
+    chars, owners = [], []
+    for number, (text, protected) in enumerate(segments):
+        marked = f"{_NOCASE_OPEN}{text}{_NOCASE_CLOSE}" if protected else text
+        chars.extend(marked)
+        owners.extend([number] * len(marked))
+    engine = _TitleCase.of("".join(chars))
+    engine.run()
+    out = [""] * len(segments)
+    for char, owner, given in zip(engine.chars, owners, chars, strict=True):
+        if given not in (_NOCASE_OPEN, _NOCASE_CLOSE):
+            out[owner] += char
+    return out
+
+
+_case = model.TextCased.case
+
+
+def title_case_as_citeproc_js() -> None:
+    """Fix: citeproc-py 0.11.1's ``text-case="title"`` capitalizes each word of its own 26
+    stop words, splitting words at white space only, and lowers the stop words: "High-level
+    Dialogue", "Communicating Effectively About Migration". citeproc-js (the CSL
+    specification leaves the details to the processor) capitalizes after hyphens and other
+    punctuation, keeps its longer list of prepositions in lower case, never lowers a letter
+    and leaves case-protected text alone (:func:`js_title_case`): "High-Level Dialogue",
+    "Communicating Effectively about Migration", "Migrations et Faits Religieux".
+
+    ``TextCased.case`` is wrapped once: title case, where citeproc-py applies it (to English
+    text; the language compared in lower case, as citeproc-js does), is :func:`js_title_case`
+    over the text's segments; every other case is citeproc-py's."""
+    if model.TextCased.case is not _case:
+        return
+
+    def case(self: Any, text: Any, language: str | None = None) -> Any:
+        if self.get("text-case") != "title" or (language or "").lower() != "en":
+            return _case(self, text, language)
+        parts = list(text) if isinstance(text, citeproc_string.MixedString) else [text]
+        cased = js_title_case([(str(part), isinstance(part, citeproc_string.NoCase))
+                               for part in parts])
+        rebuilt = [part if str(part) == new else
+                   type(part)(new) if isinstance(part, citeproc_string.String)
+                   else citeproc_string.String(new)
+                   for part, new in zip(parts, cased, strict=True)]
+        if isinstance(text, citeproc_string.MixedString):
+            return citeproc_string.MixedString(rebuilt)
+        return rebuilt[0]
+
+    case.__doc__ = _case.__doc__
+    model.TextCased.case = case
+
+
+title_case_as_citeproc_js()
+
 _label_markup = model.Label.markup
 
 
