@@ -242,3 +242,25 @@ def test_title_case_as_citeproc_js(tmp_path: Path, output: str, title: str,
 def test_title_case_engine_keeps_segments() -> None:
     assert citeproc_fixes.js_title_case([("re-", False), ("traffic", True), ("-king of", False)]
                                         ) == ["Re-", "traffic", "-King Of"]
+
+
+@pytest.mark.parametrize(("authors", "inherited", "expected"), [
+    (["IOM", "Swiss Red Cross"], "", "IOM and Swiss Red Cross"),
+    (["IOM", "UNHCR", "WHO"], "", "IOM, UNHCR, and WHO"),
+    (["IOM", "Swiss Red Cross"], 'delimiter-precedes-last="always"', "IOM, and Swiss Red Cross"),
+    (["IOM", "UNHCR", "WHO"], 'delimiter-precedes-last="never"', "IOM, UNHCR and WHO"),
+    ([{"family": "Roe", "given": "Ann"}, {"family": "Doe", "given": "Jo"}], "",
+     "Ann Roe, and Jo Doe"),
+    ([{"family": "Roe", "given": "Ann"}, "IOM"], "", "Ann Roe and IOM")])
+def test_institutions_joined_as_citeproc_js(tmp_path: Path, authors: list[Any], inherited: str,
+                                            expected: str) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>',
+                   '<names variable="author"><name and="text" delimiter-precedes-last="always"/>'
+                   '</names>')
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<bibliography>", f"<bibliography {inherited}>"), encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    given = [item("a", "Ant") | {"author": [
+        {"literal": a} if isinstance(a, str) else a for a in authors]}]
+    assert citeproc_fixes.render(parsed, given, "text").bibliography == [("a", expected)]

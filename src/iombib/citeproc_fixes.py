@@ -482,6 +482,48 @@ def keep_given_names() -> None:
 keep_given_names()
 
 
+_name_process = model.Name.process
+_NAME_SCOPE = "./ancestor::*[self::cs:citation or self::cs:bibliography][1]"
+
+
+def join_institutions_as_citeproc_js() -> None:
+    """Fix: citeproc-py 0.11.1 puts the delimiter before "and" by the ``delimiter-precedes-last``
+    of ``cs:name`` whatever the names are, so APA, Chicago and MLA (``"always"``) join two
+    corporate authors "International Organization for Migration, and Swiss Red Cross".
+    citeproc-js joins a list whose last name is an institution (a ``literal`` name) with the
+    "and" of the ``cs:institution`` it adds after each ``cs:name``: that element takes
+    ``and`` and ``delimiter`` from ``cs:name`` but not ``delimiter-precedes-last``, which it
+    inherits from the citation, bibliography or style, by default ``contextual`` (a
+    delimiter before "and" from three names on): "International Organization for Migration
+    and Swiss Red Cross", "A, B, and C".
+
+    ``Name.process`` is wrapped once: for a variable whose last name is literal it is asked
+    with that inherited option (handed as a sort option, which ``Name.get_option`` reads
+    first). ``after-inverted-name``, which citeproc-py does not know, is left as it is."""
+    if model.Name.process is not _name_process:
+        return
+
+    def process(self: model.Name, item: Any, variable: str, context: Any = None,
+                sort_options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        names = item.reference.get(variable, [])
+        options = sort_options or {}
+        if (not names or "literal" not in names[-1] or "delimiter-precedes-last" in options
+                or self.get("delimiter-precedes-last") == "after-inverted-name"):
+            return _name_process(self, item, variable, context, sort_options, **kwargs)
+        scope = (context if context is not None else self).xpath_search(_NAME_SCOPE)[0]
+        inherited = scope.get_option("delimiter-precedes-last")
+        if inherited == "after-inverted-name":
+            inherited = "contextual"  # citeproc-js's institution knows only always and never
+        return _name_process(self, item, variable, context,
+                             {**options, "delimiter-precedes-last": inherited}, **kwargs)
+
+    process.__doc__ = _name_process.__doc__
+    model.Name.process = process
+
+
+join_institutions_as_citeproc_js()
+
+
 # --------------------------------------------------------------------------- dates and labels
 
 _render_single_date = model.Date.render_single_date
