@@ -264,3 +264,45 @@ def test_institutions_joined_as_citeproc_js(tmp_path: Path, authors: list[Any], 
     given = [item("a", "Ant") | {"author": [
         {"literal": a} if isinstance(a, str) else a for a in authors]}]
     assert citeproc_fixes.render(parsed, given, "text").bibliography == [("a", expected)]
+
+
+NAMES_MACRO = ('<macro name="names"><names variable="author"><name and="text"/></names></macro>'
+               '<macro name="by"><text macro="names"/></macro>'
+               '<macro name="year"><choose><if variable="issued"><date variable="issued">'
+               '<date-part name="year"/></date></if><else><text value="n.d."/></else></choose>'
+               '<text variable="title"/></macro>')
+
+
+@pytest.mark.parametrize(("keys", "given", "expected"), [
+    ('<key variable="title"/>',  # collation: accents, case, punctuation, numbers, spaces
+     [item("z", "Zebra"), item("e", "Émigrés"), item("s", "Migrant Smuggling"),
+      item("m", "Migrants and Hosts"), item("t", "Item 10"), item("n", "Item 9"),
+      item("d", "item-8")],
+     ["e", "n", "t", "d", "s", "m", "z"]),
+    ('<key macro="by"/>',  # names of a sort key joined without "and"
+     [item("r", "R", author="IOM"), item("s", "S") | {"author": [
+         {"literal": "IOM"}, {"literal": "Swiss Red Cross"}]},
+      item("g", "G", author="IOM. Global Centre"), item("t", "T", author="IOM. Tirana")],
+     ["r", "g", "s", "t"]),
+    ('<key macro="year"/>',  # a date macro sorts by the date alone, a missing one last
+     [item("n", "A", None), item("r", "B") | {"issued": {"date-parts": [[2009], [2010]]}},
+      item("b", "C", 2009), item("c", "D", 2010)],
+     ["b", "r", "c", "n"])])
+def test_sort_as_citeproc_js(tmp_path: Path, keys: str, given: list[dict[str, Any]],
+                             expected: list[str]) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>', '<text variable="title"/>',
+                   sort=f"<sort>{keys}</sort>")
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace("<citation", NAMES_MACRO
+                                                             + "<citation"), encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    for output in ("text", "html"):
+        rendered = citeproc_fixes.render(parsed, given, output)
+        assert [key for key, _ in rendered.bibliography] == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ["ñ", "n", "o"]), ("es", ["n", "ñ", "o"])])
+def test_collation_key(language: str, expected: list[str]) -> None:
+    words = {"ñ": "ñu", "n": "nz", "o": "oa"}
+    assert sorted(words, key=lambda w: citeproc_fixes.collation_key(words[w], language)) == expected

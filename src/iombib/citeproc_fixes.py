@@ -10,6 +10,8 @@ version :func:`parse` warns, since a correction may then be wrong or unneeded.
 from __future__ import annotations
 
 import difflib
+import functools
+import html
 import re
 import unicodedata
 import warnings
@@ -524,6 +526,7 @@ def join_institutions_as_citeproc_js() -> None:
 join_institutions_as_citeproc_js()
 
 
+
 # --------------------------------------------------------------------------- dates and labels
 
 _render_single_date = model.Date.render_single_date
@@ -912,6 +915,238 @@ def put_punctuation_in_quotes() -> None:
 
 
 put_punctuation_in_quotes()
+
+
+# --------------------------------------------------------------------------- sorting
+
+_FOLDED = {"ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "æ": "ae", "œ": "oe", "ß": "ss"}
+"""Letters that citeproc-js's collation (ICU, base strength) counts as others, and that no
+Unicode decomposition gives."""
+_IGNORED = ("Cc", "Cf", "Mn", "Me")
+"""The Unicode categories that citeproc-js's collation ignores besides punctuation and spaces
+(``ignorePunctuation``): controls and format characters, and accents (base strength)."""
+_AFTER = {"ı": "i"}
+_AFTER_IN = {"es": {"ñ": "n"}}
+"""Letters that sort right after another (in every language, and in one)."""
+
+CollationKey = tuple[tuple[int, ...], ...]
+
+
+def collation_key(text: str, language: str = "en") -> CollationKey:
+    """A key that orders texts as citeproc-js compares sort keys: lower-cased,
+    ``localeCompare`` with ``sensitivity: "base"``, ``ignorePunctuation: true`` and
+    ``numeric: true`` (ICU): case, accents, spaces and punctuation count for nothing, a run of
+    digits counts as its number, and symbols come before numbers, numbers before letters.
+    Dotless ``ı`` is a letter of its own after ``i``, and in Spanish ``ñ`` one after ``n``; no
+    other tailoring of a language is made."""
+    key: list[tuple[int, ...]] = []
+    number: list[int] = []
+    after = {**_AFTER, **_AFTER_IN.get(language, {})}
+
+    def end_number() -> None:
+        if number:
+            key.append((1, int("".join(map(str, number)))))
+            number.clear()
+
+    for whole in unicodedata.normalize("NFC", text.lower()):
+        if whole in after:
+            end_number()
+            key.append((2, ord(after[whole]), 1))
+            continue
+        for char in unicodedata.normalize("NFKD", whole).lower():
+            digit = unicodedata.digit(char, None)
+            if digit is not None:
+                number.append(digit)
+                continue
+            end_number()
+            category = unicodedata.category(char)
+            if category[0] in ("P", "Z") or category in _IGNORED:
+                continue
+            if category[0] == "S":
+                key.append((0, ord(char)))
+            else:
+                key.extend((2, ord(c), 0) for c in _FOLDED.get(char, char))
+    end_number()
+    return tuple(key)
+
+
+_key_dates: list[str] | None = None
+"""The dates rendered so far in the macro sort key being rendered (:func:`sort_dates_as_dates`),
+None outside one."""
+
+_sort_keys = model.Key.sort_keys
+_date_process = model.Date.process
+
+
+def sort_dates_as_dates() -> None:
+    """Fix: citeproc-py 0.11.1 renders a date in a macro sort key as it prints it, so Harvard's
+    ``year-date`` key sorts "2009–2010a" by its text. citeproc-js renders every date of a
+    macro sort key as its sortable digits (:func:`date_sort_string`: "120090000120100000")
+    and, in a key whose macro itself holds a ``cs:date``, nothing else (not the year suffix,
+    not "n.d.": an item without the date gets an empty key, which sorts last).
+
+    ``Key.sort_keys`` is wrapped once to render a macro key item by item with the dates
+    noted, and ``Date.process`` to give those sortable digits while a key is rendered."""
+    if model.Key.sort_keys is not _sort_keys:
+        return
+
+    def sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
+        global _key_dates
+        if "macro" not in self.attrib:
+            return _sort_keys(self, items, context)
+        own_date = bool(self.get_macro(self.get("macro")).xpath_search(".//cs:date"))
+        keys = []
+        for item in items:
+            _key_dates = []
+            try:
+                [text] = _sort_keys(self, [item], context)
+            finally:
+                dates, _key_dates = _key_dates, None
+            keys.append(("".join(dates) or None) if own_date else text)
+        return keys
+
+    def process(self: model.Date, item: Any, variable: str | None = None,
+                show_parts: Any = None, context: Any = None, **kwargs: Any) -> Any:
+        if _key_dates is None or self.is_locale_date():
+            return _date_process(self, item, variable, show_parts, context, **kwargs)
+        form = self.get("form")
+        parts = (self.get("date-parts", "year-month-day").split("-") if form is not None
+                 else [part.get("name") for part in self.iterchildren()])
+        value = item.reference[(variable or self.get("variable")).replace("-", "_")]
+        text = date_sort_string(value, parts)
+        if text:
+            _key_dates.append(text)
+        return citeproc_string.String(text) if text else None
+
+    sort_keys.__doc__ = _sort_keys.__doc__
+    process.__doc__ = _date_process.__doc__
+    model.Key.sort_keys = sort_keys
+    model.Date.process = process
+
+
+def date_sort_string(value: Any, parts: list[str]) -> str:
+    """A date as citeproc-js sorts it in a macro key (``CSL.dateAsSortKey``): for its start
+    and its end, "1" and the year in four digits (a year before the era: "0" and 9999 less
+    it), the month and the day in two, zeros where the date or the style's ``parts`` have
+    none: 2009-2010 with the year only is "120090000120100000"; "" for a date without a
+    year (a literal one)."""
+    if isinstance(value, citeproc.source.DateRange):
+        begin, end = value.begin, value.get("end")
+    else:
+        begin, end = value, None
+    year = getattr(begin, "get", lambda *_: None)("year")
+    if not year:
+        return ""
+    text = ""
+    for date in (begin, end):
+        values = [int(date.get(name, 0) or 0) if date is not None and name in parts else 0
+                  for name in ("year", "month", "day")]
+        year, month, day = values
+        text += f"0{9999 - abs(year):04}" if year < 0 else f"1{year:04}"
+        text += f"{month:02}{day:02}"
+    return text
+
+
+sort_dates_as_dates()
+
+
+def sort_names_without_and() -> None:
+    """Fix: citeproc-py 0.11.1 renders the names of a macro sort key as it prints them, with
+    the "and" term: "International Organization for Migration and Swiss Red Cross" sorts as
+    "...Migration and Swiss" (before "...Migration. Global ..."). citeproc-js joins the names
+    of a sort key with the name delimiter only ("...Migration, Swiss Red Cross").
+
+    ``Name.process`` is wrapped once to render without ``and`` while a macro sort key is
+    rendered (:func:`sort_dates_as_dates` notes when; citeproc-py's own sort options are lost
+    at the first ``cs:text`` that calls a macro)."""
+    if getattr(model.Name.process, "sorts_without_and", False):
+        return
+    inner = model.Name.process
+
+    def process(self: model.Name, item: Any, variable: str, context: Any = None,
+                sort_options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if _key_dates is not None:
+            sort_options = {**(sort_options or {}), "and": None}
+        return inner(self, item, variable, context, sort_options, **kwargs)
+
+    process.__doc__ = inner.__doc__
+    process.sorts_without_and = True  # type: ignore[attr-defined]
+    model.Name.process = process
+
+
+sort_names_without_and()
+
+
+_MARKUP = re.compile(r"</?[a-z][^>]*>")
+_sort = model.Sort.sort
+
+
+def collate_sort_keys() -> None:
+    """Fix: citeproc-py 0.11.1 compares sort keys character by character (lower-cased, or as
+    integers), so a space or a full stop decides: "International Organization for Migration,
+    Swiss Red Cross" sorts before "International Organization for Migration. Regional
+    Office" ("," before "."), and an accented letter after "z". citeproc-js compares them with
+    the locale's collation, ignoring case, accents and punctuation (:func:`collation_key`):
+    "...Migration Regional Office" before "...Migration Swiss Red Cross".
+
+    ``Sort.sort`` is replaced once by the same multi-key sort (a key that is missing goes
+    last; items that tie stay in the order they were registered) comparing keys by the
+    collation keys of their text, without the output format's markup (HTML and Markdown
+    render sort keys with it)."""
+    if model.Sort.sort is not _sort:
+        return
+
+    def sort(self: model.Sort, items: list[Any], context: Any) -> list[Any]:
+        language = _language(self.get_root())
+        markup = self.get_formatter() is not FORMATTERS["text"]
+        columns = []
+        for key in self.findall("cs:key", self.nsmap):
+            descending = key.get("sort", "ascending").lower() == "descending"
+            columns.append(([_comparable(k, language, markup)
+                             for k in key.sort_keys(items, context)], descending))
+
+        def compare(left: int, right: int) -> int:
+            for keys, descending in columns:
+                a, b = keys[left], keys[right]
+                if a is None or b is None:
+                    if a is not b:
+                        return -1 if b is None else 1
+                    continue
+                result = (a > b) - (a < b)
+                if result:
+                    return -result if descending else result
+            return 0
+
+        order = sorted(range(len(items)), key=functools.cmp_to_key(compare))
+        return [items[n] for n in order]
+
+    sort.__doc__ = _sort.__doc__
+    model.Sort.sort = sort
+
+
+def _comparable(key: Any, language: str, markup: bool) -> CollationKey | None:
+    """A sort key as :func:`collate_sort_keys` compares it: None for none or an empty one,
+    else the collation key of its text as citeproc-js makes it, each space and the end marked
+    with its ``sort_sep`` "|" (a symbol, so not ignored: "Migrant Smuggling" sorts before
+    "Migrants and"); a number, or a date's digits, is a number in it."""
+    text = "" if key is None else str(key)
+    if markup:
+        text = html.unescape(_MARKUP.sub("", text))
+    if not text:
+        return None
+    return collation_key(text.replace(" ", "|") + "|", language)
+
+
+def _language(root: Any) -> str:
+    """The language of the style's locale (``en``, ``fr``, ``es`` ...)."""
+    for locale in getattr(root, "locales", ()):
+        lang = locale.get("{http://www.w3.org/XML/1998/namespace}lang")
+        if lang:
+            return lang.split("-")[0].lower()
+    return "en"
+
+
+collate_sort_keys()
 
 
 # --------------------------------------------------------------------------- disambiguation
