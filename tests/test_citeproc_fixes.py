@@ -70,24 +70,24 @@ def test_sort_keys_are_plain_text(tmp_path: Path) -> None:
 
 def test_sort_keys_with_year_suffixes(tmp_path: Path) -> None:
     """A sort key that prints the year suffix is rendered again once the suffixes are given:
-    WHO's 2017 then sorts before IOM's 2017a and 2017b (before the suffixes, the three keys
-    were equal and the title, descending, ordered them)."""
+    IOM's 2017a and 2017b then sort before WHO's 2017, whose key is empty (before the
+    suffixes, the three keys were all empty and the title, descending, ordered them)."""
     parsed = style(tmp_path, AUTHOR_YEAR, AUTHOR_YEAR + '<text variable="title" prefix=". "/>',
                    'disambiguate-add-year-suffix="true"',
-                   sort='<sort><key macro="year"/><key variable="title" sort="descending"/>'
+                   sort='<sort><key macro="suffix"/><key variable="title" sort="descending"/>'
                         "</sort>")
-    macro = ('<macro name="year"><date variable="issued"><date-part name="year"/></date>'
-             '<text variable="year-suffix"/></macro>')
+    macro = '<macro name="suffix"><text variable="year-suffix"/></macro>'
     parsed.path.write_text(parsed.path.read_text().replace("<citation", macro + "<citation"))
     parsed = citeproc_fixes.parse(parsed.path, "en-US")
     given = [item("z", "Zebra"), item("a", "Ant"), item("m", "Mole", author="WHO")]
     assert citeproc_fixes.render(parsed, given, "text").bibliography == [
-        ("m", "WHO, 2017. Mole"), ("z", "IOM, 2017a. Zebra"), ("a", "IOM, 2017b. Ant")]
+        ("z", "IOM, 2017a. Zebra"), ("a", "IOM, 2017b. Ant"), ("m", "WHO, 2017. Mole")]
 
 
-def test_sort_keys_order_as_citeproc_py_sorts(tmp_path: Path) -> None:
+def test_sort_keys_order_as_the_bibliography_sort(tmp_path: Path) -> None:
     """SortKeys renders a key only for the items the keys before it leave tied, and orders as
-    citeproc-py's own sort does: ties, empty keys, numbers against text, a descending key."""
+    the style's sort of all keys does: ties, empty keys, numbers against text, a descending
+    key."""
     import random
 
     from citeproc.source.json import CiteProcJSON
@@ -272,3 +272,92 @@ def test_number_of_pages_label(tmp_path: Path, pages: str, expected: str) -> Non
 def test_html_superscripts() -> None:
     assert citeproc_fixes.FORMATTERS["html"].preformat("nᵒ 11 & 2ª") == (
         "n<sup>o</sup> 11 &#38; 2<sup>a</sup>")
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("towards the 2013 high-level dialogue", "Towards the 2013 High-Level Dialogue"),
+    ("communicating effectively about migration: a study through time",
+     "Communicating Effectively about Migration: A Study through Time"),
+    ("lives lost during migration / migrations et faits religieux",
+     "Lives Lost during Migration / Migrations et Faits Religieux"),
+    ("plan b and a coup d'état", "Plan b and a Coup d'état"),
+    ("what the <span class=\"nocase\">iPhone user</span> looks at",
+     "What the iPhone user Looks At")])
+@pytest.mark.parametrize("output", ["text", "html"])
+def test_title_case_as_citeproc_js(tmp_path: Path, output: str, title: str,
+                                   expected: str) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>',
+                   '<text variable="title" text-case="title"/>')
+    given = [item("a", title, language="en"), item("b", title, language="fr")]
+    assert dict(citeproc_fixes.render(parsed, given, output).bibliography) == {
+        "a": expected,
+        "b": title.replace('<span class="nocase">', "").replace("</span>", "")}
+
+
+def test_title_case_engine_keeps_segments() -> None:
+    assert citeproc_fixes.js_title_case([("re-", False), ("traffic", True), ("-king of", False)]
+                                        ) == ["Re-", "traffic", "-King Of"]
+
+
+@pytest.mark.parametrize(("authors", "inherited", "expected"), [
+    (["IOM", "Swiss Red Cross"], "", "IOM and Swiss Red Cross"),
+    (["IOM", "UNHCR", "WHO"], "", "IOM, UNHCR, and WHO"),
+    (["IOM", "Swiss Red Cross"], 'delimiter-precedes-last="always"', "IOM, and Swiss Red Cross"),
+    (["IOM", "UNHCR", "WHO"], 'delimiter-precedes-last="never"', "IOM, UNHCR and WHO"),
+    ([{"family": "Roe", "given": "Ann"}, {"family": "Doe", "given": "Jo"}], "",
+     "Ann Roe, and Jo Doe"),
+    ([{"family": "Roe", "given": "Ann"}, "IOM"], "", "Ann Roe and IOM")])
+def test_institutions_joined_as_citeproc_js(tmp_path: Path, authors: list[Any], inherited: str,
+                                            expected: str) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>',
+                   '<names variable="author"><name and="text" delimiter-precedes-last="always"/>'
+                   '</names>')
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<bibliography>", f"<bibliography {inherited}>"), encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    given = [item("a", "Ant") | {"author": [
+        {"literal": a} if isinstance(a, str) else a for a in authors]}]
+    assert citeproc_fixes.render(parsed, given, "text").bibliography == [("a", expected)]
+
+
+NAMES_MACRO = ('<macro name="names"><names variable="author"><name and="text"/></names></macro>'
+               '<macro name="by"><text macro="names"/></macro>'
+               '<macro name="year"><choose><if variable="issued"><date variable="issued">'
+               '<date-part name="year"/></date></if><else><text value="n.d."/></else></choose>'
+               '<text variable="title"/></macro>')
+
+
+@pytest.mark.parametrize(("keys", "given", "expected"), [
+    ('<key variable="title"/>',  # collation: accents, case, punctuation, numbers, spaces
+     [item("z", "Zebra"), item("e", "Émigrés"), item("s", "Migrant Smuggling"),
+      item("m", "Migrants and Hosts"), item("t", "Item 10"), item("n", "Item 9"),
+      item("d", "item-8")],
+     ["e", "n", "t", "d", "s", "m", "z"]),
+    ('<key macro="by"/>',  # names of a sort key joined without "and"
+     [item("r", "R", author="IOM"), item("s", "S") | {"author": [
+         {"literal": "IOM"}, {"literal": "Swiss Red Cross"}]},
+      item("g", "G", author="IOM. Global Centre"), item("t", "T", author="IOM. Tirana")],
+     ["r", "g", "s", "t"]),
+    ('<key macro="year"/>',  # a date macro sorts by the date alone, a missing one last
+     [item("n", "A", None), item("r", "B") | {"issued": {"date-parts": [[2009], [2010]]}},
+      item("b", "C", 2009), item("c", "D", 2010)],
+     ["b", "r", "c", "n"])])
+def test_sort_as_citeproc_js(tmp_path: Path, keys: str, given: list[dict[str, Any]],
+                             expected: list[str]) -> None:
+    parsed = style(tmp_path, '<text variable="title"/>', '<text variable="title"/>',
+                   sort=f"<sort>{keys}</sort>")
+    path = parsed.path
+    path.write_text(path.read_text(encoding="utf-8").replace("<citation", NAMES_MACRO
+                                                             + "<citation"), encoding="utf-8")
+    parsed = citeproc_fixes.parse(path, "en-US")
+    for output in ("text", "html"):
+        rendered = citeproc_fixes.render(parsed, given, output)
+        assert [key for key, _ in rendered.bibliography] == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ["ñ", "n", "o"]), ("es", ["n", "ñ", "o"])])
+def test_collation_key(language: str, expected: list[str]) -> None:
+    words = {"ñ": "ñu", "n": "nz", "o": "oa"}
+    assert sorted(words, key=lambda w: citeproc_fixes.collation_key(words[w], language)) == expected

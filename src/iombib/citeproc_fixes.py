@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import html
 import re
 import unicodedata
 import warnings
@@ -485,6 +486,49 @@ def keep_given_names() -> None:
 keep_given_names()
 
 
+_name_process = model.Name.process
+_NAME_SCOPE = "./ancestor::*[self::cs:citation or self::cs:bibliography][1]"
+
+
+def join_institutions_as_citeproc_js() -> None:
+    """Fix: citeproc-py 0.11.1 puts the delimiter before "and" by the ``delimiter-precedes-last``
+    of ``cs:name`` whatever the names are, so APA, Chicago and MLA (``"always"``) join two
+    corporate authors "International Organization for Migration, and Swiss Red Cross".
+    citeproc-js joins a list whose last name is an institution (a ``literal`` name) with the
+    "and" of the ``cs:institution`` it adds after each ``cs:name``: that element takes
+    ``and`` and ``delimiter`` from ``cs:name`` but not ``delimiter-precedes-last``, which it
+    inherits from the citation, bibliography or style, by default ``contextual`` (a
+    delimiter before "and" from three names on): "International Organization for Migration
+    and Swiss Red Cross", "A, B, and C".
+
+    ``Name.process`` is wrapped once: for a variable whose last name is literal it is asked
+    with that inherited option (handed as a sort option, which ``Name.get_option`` reads
+    first). ``after-inverted-name``, which citeproc-py does not know, is left as it is."""
+    if model.Name.process is not _name_process:
+        return
+
+    def process(self: model.Name, item: Any, variable: str, context: Any = None,
+                sort_options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        names = item.reference.get(variable, [])
+        options = sort_options or {}
+        if (not names or "literal" not in names[-1] or "delimiter-precedes-last" in options
+                or self.get("delimiter-precedes-last") == "after-inverted-name"):
+            return _name_process(self, item, variable, context, sort_options, **kwargs)
+        scope = (context if context is not None else self).xpath_search(_NAME_SCOPE)[0]
+        inherited = scope.get_option("delimiter-precedes-last")
+        if inherited == "after-inverted-name":
+            inherited = "contextual"  # citeproc-js's institution knows only always and never
+        return _name_process(self, item, variable, context,
+                             {**options, "delimiter-precedes-last": inherited}, **kwargs)
+
+    process.__doc__ = _name_process.__doc__
+    model.Name.process = process
+
+
+join_institutions_as_citeproc_js()
+
+
+
 # --------------------------------------------------------------------------- dates and labels
 
 _render_single_date = model.Date.render_single_date
@@ -544,6 +588,254 @@ count_pages_for_labels()
 
 
 # --------------------------------------------------------------------------- text case
+
+SKIP_WORDS = (
+    "about", "above", "across", "afore", "after", "against", "al", "along", "alongside", "amid",
+    "amidst", "among", "amongst", "anenst", "apropos", "apud", "around", "as", "aside",
+    "astride", "at", "athwart", "atop", "barring", "before", "behind", "below", "beneath",
+    "beside", "besides", "between", "beyond", "but", "by", "circa", "despite", "down", "during",
+    "et", "except", "for", "forenenst", "from", "given", "in", "inside", "into", "lest", "like",
+    "modulo", "near", "next", "notwithstanding", "of", "off", "on", "onto", "out", "over",
+    "per", "plus", "pro", "qua", "sans", "since", "than", "through", " thru", "throughout",
+    "thruout", "till", "to", "toward", "towards", "under", "underneath", "until", "unto", "up",
+    "upon", "versus", "vs.", "v.", "vs", "v", "via", "vis-à-vis", "with", "within", "without",
+    "according to", "ahead of", "apart from", "as for", "as of", "as per", "as regards",
+    "aside from", "back to", "because of", "close to", "due to", "except for", "far from",
+    "inside of", "instead of", "near to", "next to", "on to", "out from", "out of",
+    "outside of", "prior to", "pursuant to", "rather than", "regardless of", "such as",
+    "that of", "up to", "where as", "or", "yet", "so", "for", "and", "nor", "a", "an", "the",
+    "de", "d'", "von", "van", "c", "ca")
+"""citeproc-js's ``CSL.SKIP_WORDS``, the words its title case leaves in lower case (as it has
+them, " thru" included; the entries of two words can never match one word)."""
+
+_SKIP_WORD = re.compile(r"(?:(?:[?!:]*\s+|-|^)(?:" + "|".join(SKIP_WORDS)
+                        + r")(?=[!?:]*\s+|-|\Z))")
+_NOCASE_OPEN, _NOCASE_CLOSE = "\ue000", "\ue001"
+"""Stand-ins for ``<span class="nocase">`` and ``</span>`` around citeproc-py's case-protected
+segments while :func:`js_title_case` works."""
+_CASE_TAG = re.compile(
+    "\u2018|\u2019|\u201c|\u201d| \"| '|\"|'|[-\u2013\u2014/.,;?!:]|\\[|\\]|\\(|\\)"
+    "|<span\\s+style=\"font-variant:\\s*small-caps;?\"[^>]*>|<span\\s+class=\"no(?:case|decor)\"[^>]*>"
+    f"|</span>|</?(?:i|sc|b|sub|sup)>|{_NOCASE_OPEN}|{_NOCASE_CLOSE}")
+_WORD_SPACE = re.compile("[\u00a0\u0020\u2000-\u200b\u205f\u3000]+")
+_QUOTE_TAG = re.compile("(^(?:\u2018|\u2019|\u201c|\u201d|\"|')|(?: \"| ')$)")
+_QUOTES = {" \"": (" '", "\""), " '": (" \"", "'"), "\u2018": ("\u2018", "\u2019"),
+           "\u201c": ("\u201c", "\u201d")}
+"""Each opening quotation tag and the (opener, closer) pair it expects next."""
+
+
+def _protecting(tag: str) -> str | None:
+    """The closing tag of a tag within which citeproc-js changes no case, or None."""
+    if tag == _NOCASE_OPEN:
+        return _NOCASE_CLOSE
+    if tag.startswith("<span"):
+        return "</span>"
+    return {"<sc>": "</sc>", "<sub>": "</sub>", "<sup>": "</sup>"}.get(tag)
+
+
+def _js_length(text: str) -> int:
+    """The length of ``text`` in JavaScript (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class _TitleCase:
+    """The state of citeproc-js's ``_textcaseEngine`` running its ``title`` configuration over
+    one text: the text as a list of characters that capitalization replaces one by one, so that
+    the characters can be given back to the segments they came from."""
+
+    chars: list[str]
+    original: list[str]
+    strings: list[tuple[int, int]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    quotes: list[tuple[str, str, int | None]] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)
+    first: bool = True
+    after_punctuation: bool = False
+    last_word: tuple[int, int] | None = None
+
+    def text(self, span: tuple[int, int]) -> str:
+        return "".join(self.chars[span[0]:span[1]])
+
+    def words(self, span: tuple[int, int]) -> list[tuple[int, int]]:
+        """The spans of the words of a string, empty ones included (JavaScript's split)."""
+        start, end = span
+        found, at = [], start
+        for match in _WORD_SPACE.finditer("".join(self.original[start:end])):
+            found.append((at, start + match.start()))
+            at = start + match.end()
+        return [*found, (at, end)]
+
+    def capitalize(self, span: tuple[int, int]) -> None:
+        """citeproc-js's ``_capitalise``: the first character after any white space in upper
+        case, unless it is a Greek letter standing alone."""
+        word = self.text(span)
+        match = re.match(r"(\s*)(.)(.*)", word)
+        if match is None or ("\u0370" <= match.group(2) <= "\u03ff" and not match.group(3)):
+            return
+        at = span[0] + len(match.group(1))
+        self.chars[at] = self.chars[at][0].upper() + self.chars[at][1:]
+
+    def restore(self, index: int) -> None:
+        """The first character of string ``index`` as it was given."""
+        start, end = self.strings[index]
+        if start < end:
+            self.chars[start] = self.original[start]
+
+    def capitalize_words(self, index: int, following: str | None) -> None:
+        """citeproc-js's title ``capitaliseWords`` over string ``index``."""
+        span = self.strings[index]
+        if not self.text(span).strip():
+            return
+        words = self.words(span)
+        for number, word_span in enumerate(words):
+            word = self.text(word_span)
+            if not word:
+                continue
+            lower = word.lower()
+            capitalize = ((_js_length(word) > 1 and not _SKIP_WORD.search(lower))
+                          or (number == len(words) - 1 and following == "-")
+                          or self.first or self.after_punctuation)
+            if capitalize and word == lower:
+                self.capitalize(word_span)
+            self.after_punctuation = self.first = False
+            self.last_word = (index, number)
+
+    def quote(self, tag: str, position: int) -> int | None:
+        """citeproc-js's ``quoteFix``: the string whose first character is to be restored
+        after a quotation tag (one that closes nothing, or an opener that breaks another)."""
+        match = _QUOTE_TAG.search(tag)
+        if match is None:
+            return None
+        tag = match.group(1)
+        if tag in ("\u201c", "\u2018", " \"", " '"):
+            opener, closer = _QUOTES[tag]
+            if not self.quotes or tag == self.quotes[-1][0]:
+                self.quotes.append((opener, closer, position))
+                return None
+            before = self.quotes.pop()[2]
+            self.quotes.append((opener, closer, None))  # citeproc-js loses its position
+            return before
+        if self.quotes and tag == self.quotes[-1][1]:
+            self.quotes.pop()
+            return None
+        return position
+
+    def run(self) -> None:
+        """citeproc-js's ``_textcaseEngine`` with the ``title`` configuration."""
+        if self.strings and self.text(self.strings[0]).strip():
+            # citeproc-js passes the following tag only here, its other calls pass the
+            # whole split instead, so only a first string is capitalized before a hyphen
+            self.capitalize_words(0, self.tags[0] if self.tags else None)
+        for position, tag in enumerate(self.tags):
+            given = self.text(self.strings[position + 1])
+            closing = _protecting(tag)
+            if closing is not None:
+                self.protected.append(closing)
+            elif self.protected and tag == self.protected[-1]:
+                self.protected.pop()
+            if tag[-1:] in ("!", "?", ":"):
+                self.after_punctuation = True
+            if not self.protected:
+                self.capitalize_words(position + 1, None)
+            elif given.strip():
+                self.last_word = None
+            restored = self.quote(tag, position)
+            if restored is not None:
+                self.restore(restored + 1)
+                self.last_word = None
+            if given.strip():
+                self.first = self.after_punctuation = False
+        for _, _, position in self.quotes:
+            if position is not None:
+                self.restore(position + 1)
+        if self.last_word is not None:
+            index, number = self.last_word
+            span = self.words(self.strings[index])[number]
+            word = self.text(span)
+            if _js_length(word) > 1 and _SKIP_WORD.search(word.lower()):
+                self.capitalize(span)
+
+    @classmethod
+    def of(cls, text: str) -> _TitleCase:
+        """The engine over ``text`` split as citeproc-js's ``tagDoppel`` splits it (an
+        apostrophe that starts a word stays in it)."""
+        engine = cls(chars=list(text), original=list(text))
+        at = 0
+        for match in _CASE_TAG.finditer(text):
+            engine.strings.append((at, match.start()))
+            engine.tags.append(match.group())
+            at = match.end()
+        engine.strings.append((at, len(text)))
+        for position, tag in enumerate(engine.tags):
+            start, end = engine.strings[position + 1]
+            if tag == "'" and start < end:
+                engine.strings[position + 1] = (start - 1, end)
+                engine.tags[position] = ""
+        return engine
+
+
+def js_title_case(segments: list[tuple[str, bool]]) -> list[str]:
+    """``segments`` (text, case-protected) in citeproc-js's title case, segment by segment.
+
+    Every word that is not one of :data:`SKIP_WORDS` and has more than one character gets a
+    capital first letter if it has none anywhere; so does a skip word that is first, follows
+    ``:``, ``?`` or ``!``, or ends the text. Words are what lies between white space and the
+    tags of citeproc-js's case engine (hyphens, dashes, slashes, punctuation, brackets, quotes
+    and markup), so "re-trafficking" is "Re-Trafficking"; no letter is lowered; a
+    case-protected segment, small capitals, superscripts and subscripts are left alone, and so
+    is a word after an apostrophe or a quotation mark that closes nothing."""
+    chars, owners = [], []
+    for number, (text, protected) in enumerate(segments):
+        marked = f"{_NOCASE_OPEN}{text}{_NOCASE_CLOSE}" if protected else text
+        chars.extend(marked)
+        owners.extend([number] * len(marked))
+    engine = _TitleCase.of("".join(chars))
+    engine.run()
+    out = [""] * len(segments)
+    for char, owner, given in zip(engine.chars, owners, chars, strict=True):
+        if given not in (_NOCASE_OPEN, _NOCASE_CLOSE):
+            out[owner] += char
+    return out
+
+
+_case = model.TextCased.case
+
+
+def title_case_as_citeproc_js() -> None:
+    """Fix: citeproc-py 0.11.1's ``text-case="title"`` capitalizes each word of its own 26
+    stop words, splitting words at white space only, and lowers the stop words: "High-level
+    Dialogue", "Communicating Effectively About Migration". citeproc-js (the CSL
+    specification leaves the details to the processor) capitalizes after hyphens and other
+    punctuation, keeps its longer list of prepositions in lower case, never lowers a letter
+    and leaves case-protected text alone (:func:`js_title_case`): "High-Level Dialogue",
+    "Communicating Effectively about Migration", "Migrations et Faits Religieux".
+
+    ``TextCased.case`` is wrapped once: title case, where citeproc-py applies it (to English
+    text; the language compared in lower case, as citeproc-js does), is :func:`js_title_case`
+    over the text's segments; every other case is citeproc-py's."""
+    if model.TextCased.case is not _case:
+        return
+
+    def case(self: Any, text: Any, language: str | None = None) -> Any:
+        if self.get("text-case") != "title" or (language or "").lower() != "en":
+            return _case(self, text, language)
+        parts = list(text) if isinstance(text, citeproc_string.MixedString) else [text]
+        cased = js_title_case([(str(part), isinstance(part, citeproc_string.NoCase))
+                               for part in parts])
+        rebuilt = [part if str(part) == new else
+                   type(part)(new) if isinstance(part, citeproc_string.String)
+                   else citeproc_string.String(new)
+                   for part, new in zip(parts, cased, strict=True)]
+        if isinstance(text, citeproc_string.MixedString):
+            return citeproc_string.MixedString(rebuilt)
+        return rebuilt[0]
+
+    case.__doc__ = _case.__doc__
+    model.TextCased.case = case
+
+
+title_case_as_citeproc_js()
 
 _label_markup = model.Label.markup
 
@@ -625,6 +917,223 @@ def put_punctuation_in_quotes() -> None:
 
 
 put_punctuation_in_quotes()
+
+
+# --------------------------------------------------------------------------- sorting
+
+_FOLDED = {"ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "æ": "ae", "œ": "oe", "ß": "ss"}
+"""Letters that citeproc-js's collation (ICU, base strength) counts as others, and that no
+Unicode decomposition gives."""
+_IGNORED = ("Cc", "Cf", "Mn", "Me")
+"""The Unicode categories that citeproc-js's collation ignores besides punctuation and spaces
+(``ignorePunctuation``): controls and format characters, and accents (base strength)."""
+_AFTER = {"ı": "i"}
+_AFTER_IN = {"es": {"ñ": "n"}}
+"""Letters that sort right after another (in every language, and in one)."""
+
+CollationKey = tuple[tuple[int, ...], ...]
+
+
+def collation_key(text: str, language: str = "en") -> CollationKey:
+    """A key that orders texts as citeproc-js compares sort keys: lower-cased,
+    ``localeCompare`` with ``sensitivity: "base"``, ``ignorePunctuation: true`` and
+    ``numeric: true`` (ICU): case, accents, spaces and punctuation count for nothing, a run of
+    digits counts as its number, and symbols come before numbers, numbers before letters.
+    Dotless ``ı`` is a letter of its own after ``i``, and in Spanish ``ñ`` one after ``n``; no
+    other tailoring of a language is made."""
+    key: list[tuple[int, ...]] = []
+    number: list[int] = []
+    after = {**_AFTER, **_AFTER_IN.get(language, {})}
+
+    def end_number() -> None:
+        if number:
+            key.append((1, int("".join(map(str, number)))))
+            number.clear()
+
+    for whole in unicodedata.normalize("NFC", text.lower()):
+        if whole in after:
+            end_number()
+            key.append((2, ord(after[whole]), 1))
+            continue
+        for char in unicodedata.normalize("NFKD", whole).lower():
+            digit = unicodedata.digit(char, None)
+            if digit is not None:
+                number.append(digit)
+                continue
+            end_number()
+            category = unicodedata.category(char)
+            if category[0] in ("P", "Z") or category in _IGNORED:
+                continue
+            if category[0] == "S":
+                key.append((0, ord(char)))
+            else:
+                key.extend((2, ord(c), 0) for c in _FOLDED.get(char, char))
+    end_number()
+    return tuple(key)
+
+
+_key_dates: list[str] | None = None
+"""The dates rendered so far in the macro sort key being rendered (:func:`sort_dates_as_dates`),
+None outside one."""
+
+_sort_keys = model.Key.sort_keys
+_date_process = model.Date.process
+
+
+def sort_dates_as_dates() -> None:
+    """Fix: citeproc-py 0.11.1 renders a date in a macro sort key as it prints it, so Harvard's
+    ``year-date`` key sorts "2009–2010a" by its text. citeproc-js renders every date of a
+    macro sort key as its sortable digits (:func:`date_sort_string`: "120090000120100000")
+    and, in a key whose macro itself holds a ``cs:date``, nothing else (not the year suffix,
+    not "n.d.": an item without the date gets an empty key, which sorts last).
+
+    ``Key.sort_keys`` is wrapped once to render a macro key item by item with the dates
+    noted, and ``Date.process`` to give those sortable digits while a key is rendered."""
+    if model.Key.sort_keys is not _sort_keys:
+        return
+
+    def sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
+        global _key_dates
+        if "macro" not in self.attrib:
+            return _sort_keys(self, items, context)
+        own_date = bool(self.get_macro(self.get("macro")).xpath_search(".//cs:date"))
+        keys = []
+        for item in items:
+            _key_dates = []
+            try:
+                [text] = _sort_keys(self, [item], context)
+            finally:
+                dates, _key_dates = _key_dates, None
+            keys.append(("".join(dates) or None) if own_date else text)
+        return keys
+
+    def process(self: model.Date, item: Any, variable: str | None = None,
+                show_parts: Any = None, context: Any = None, **kwargs: Any) -> Any:
+        if _key_dates is None or self.is_locale_date():
+            return _date_process(self, item, variable, show_parts, context, **kwargs)
+        form = self.get("form")
+        parts = (self.get("date-parts", "year-month-day").split("-") if form is not None
+                 else [part.get("name") for part in self.iterchildren()])
+        value = item.reference[(variable or self.get("variable")).replace("-", "_")]
+        text = date_sort_string(value, parts)
+        if text:
+            _key_dates.append(text)
+        return citeproc_string.String(text) if text else None
+
+    sort_keys.__doc__ = _sort_keys.__doc__
+    process.__doc__ = _date_process.__doc__
+    model.Key.sort_keys = sort_keys
+    model.Date.process = process
+
+
+def date_sort_string(value: Any, parts: list[str]) -> str:
+    """A date as citeproc-js sorts it in a macro key (``CSL.dateAsSortKey``): for its start
+    and its end, "1" and the year in four digits (a year before the era: "0" and 9999 less
+    it), the month and the day in two, zeros where the date or the style's ``parts`` have
+    none: 2009-2010 with the year only is "120090000120100000"; "" for a date without a
+    year (a literal one)."""
+    if isinstance(value, citeproc.source.DateRange):
+        begin, end = value.begin, value.get("end")
+    else:
+        begin, end = value, None
+    year = getattr(begin, "get", lambda *_: None)("year")
+    if not year:
+        return ""
+    text = ""
+    for date in (begin, end):
+        values = [int(date.get(name, 0) or 0) if date is not None and name in parts else 0
+                  for name in ("year", "month", "day")]
+        year, month, day = values
+        text += f"0{9999 - abs(year):04}" if year < 0 else f"1{year:04}"
+        text += f"{month:02}{day:02}"
+    return text
+
+
+sort_dates_as_dates()
+
+
+def sort_names_without_and() -> None:
+    """Fix: citeproc-py 0.11.1 renders the names of a macro sort key as it prints them, with
+    the "and" term: "International Organization for Migration and Swiss Red Cross" sorts as
+    "...Migration and Swiss" (before "...Migration. Global ..."). citeproc-js joins the names
+    of a sort key with the name delimiter only ("...Migration, Swiss Red Cross").
+
+    ``Name.process`` is wrapped once to render without ``and`` while a macro sort key is
+    rendered (:func:`sort_dates_as_dates` notes when; citeproc-py's own sort options are lost
+    at the first ``cs:text`` that calls a macro)."""
+    if getattr(model.Name.process, "sorts_without_and", False):
+        return
+    inner = model.Name.process
+
+    def process(self: model.Name, item: Any, variable: str, context: Any = None,
+                sort_options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if _key_dates is not None:
+            sort_options = {**(sort_options or {}), "and": None}
+        return inner(self, item, variable, context, sort_options, **kwargs)
+
+    process.__doc__ = inner.__doc__
+    process.sorts_without_and = True  # type: ignore[attr-defined]
+    model.Name.process = process
+
+
+sort_names_without_and()
+
+
+_MARKUP = re.compile(r"</?[a-z][^>]*>")
+_sort = model.Sort.sort
+
+
+def collate_sort_keys() -> None:
+    """Fix: citeproc-py 0.11.1 compares sort keys character by character (lower-cased, or as
+    integers), so a space or a full stop decides: "International Organization for Migration,
+    Swiss Red Cross" sorts before "International Organization for Migration. Regional
+    Office" ("," before "."), and an accented letter after "z". citeproc-js compares them with
+    the locale's collation, ignoring case, accents and punctuation (:func:`collation_key`):
+    "...Migration Regional Office" before "...Migration Swiss Red Cross".
+
+    ``Sort.sort`` is replaced once by the same multi-key sort (a key that is missing goes
+    last; items that tie stay in the order they were registered) comparing keys by the
+    collation keys of their text, without the output format's markup (HTML and Markdown
+    render sort keys with it)."""
+    if model.Sort.sort is not _sort:
+        return
+
+    def sort(self: model.Sort, items: list[Any], context: Any) -> list[Any]:
+        language = _language(self.get_root())
+        markup = self.get_formatter() is not FORMATTERS["text"]
+        keys = self.findall("cs:key", self.nsmap)
+        columns = [[_comparable(k, language, markup) for k in key.sort_keys(items, context)]
+                   for key in keys]
+        rows = [[column[n] for column in columns] for n in range(len(items))]
+        return [items[n] for n in _ranked(rows, _descending(keys))]
+
+    sort.__doc__ = _sort.__doc__
+    model.Sort.sort = sort
+
+
+def _comparable(key: Any, language: str, markup: bool) -> CollationKey | None:
+    """A sort key as :func:`collate_sort_keys` compares it: None for none or an empty one,
+    else the collation key of its text as citeproc-js makes it, each space and the end marked
+    with its ``sort_sep`` "|" (a symbol, so not ignored: "Migrant Smuggling" sorts before
+    "Migrants and"); a number, or a date's digits, is a number in it."""
+    text = "" if key is None else str(key)
+    if markup:
+        text = html.unescape(_MARKUP.sub("", text))
+    if not text:
+        return None
+    return collation_key(text.replace(" ", "|") + "|", language)
+
+
+def _language(root: Any) -> str:
+    """The language of the style's locale (``en``, ``fr``, ``es`` ...)."""
+    for locale in getattr(root, "locales", ()):
+        lang = locale.get("{http://www.w3.org/XML/1998/namespace}lang")
+        if lang:
+            return lang.split("-")[0].lower()
+    return "en"
+
+
+collate_sort_keys()
 
 
 # --------------------------------------------------------------------------- disambiguation
@@ -781,28 +1290,26 @@ def _no_callback(item: CitationItem) -> None:
     """Every item cited is registered: nothing to report."""
 
 
-# --------------------------------------------------------------------------- sorting
+# --------------------------------------------------------------------------- bibliography order
 
 
 class SortKeys:
     """Fix: citeproc-py 0.11.1 renders the bibliography's sort keys in the output format, so in
     HTML its markup takes part in the order (``<i>Zebra</i>`` sorts before ``Apple``: ``<``
     comes before ``a``). citeproc-js sorts on the keys as plain text. Here the keys are
-    rendered as plain text (the items of a plain-text bibliography).
+    rendered as plain text (the items of a plain-text bibliography) and compared as
+    :func:`collate_sort_keys` compares them.
 
-    Keys are compared as citeproc-py compares them (``Sort.sort``): key by key, lower-cased, as
-    integers when both are, an empty key after any other (also for a descending key). A key is
-    rendered only for the items that the keys before it leave tied (Chicago's fifth and sixth
-    keys render most of an entry), at most once per item: after year suffixes are given,
-    :meth:`again` forgets the keys that read ``year-suffix`` of the items given one."""
+    A key is rendered only for the items that the keys before it leave tied (Chicago's fifth
+    and sixth keys render most of an entry), at most once per item: after year suffixes are
+    given, :meth:`again` forgets the keys that read ``year-suffix`` of the items given one."""
 
     def __init__(self, parsed: ParsedStyle, items: list[CitationItem]) -> None:
         bibliography = parsed.style.root.bibliography
         sort = bibliography.find("cs:sort", bibliography.nsmap)
         self._layout = bibliography.layout
+        self._language = _language(parsed.style.root)
         self._keys = [] if sort is None else sort.findall("cs:key", sort.nsmap)
-        self._descending = [key.get("sort", "ascending").lower() == "descending"
-                            for key in self._keys]
         self._items = items
         self._rows: list[list[Any]] = [[_UNRENDERED] * len(self._keys) for _ in items]
 
@@ -828,59 +1335,42 @@ class SortKeys:
                     continue
                 classes: dict[Any, list[int]] = {}
                 for n in group:
-                    classes.setdefault(_equal_as(self._rows[n][k]), []).append(n)
+                    classes.setdefault(self._rows[n][k], []).append(n)
                 split += classes.values()
             tied = split
-        ranked = sorted(range(len(self._items)), key=functools.cmp_to_key(
-            lambda a, b: self._compare(self._rows[a], self._rows[b])))
-        return [self._items[n].key for n in ranked]
+        return [self._items[n].key for n in _ranked(self._rows, _descending(self._keys))]
 
     def _render(self, k: int, positions: list[int]) -> None:
         if positions:
             values = self._keys[k].sort_keys([self._items[n] for n in positions], self._layout)
             for n, value in zip(positions, values, strict=True):
-                self._rows[n][k] = _comparable(value)
-
-    def _compare(self, left: list[Any], right: list[Any]) -> int:
-        """citeproc-py's comparison of two items; the keys after the first that differs are
-        not read (and may be unrendered)."""
-        for a, b, descending in zip(left, right, self._descending, strict=True):
-            if a is None or b is None:
-                if a is not b:
-                    return -1 if b is None else 1
-                continue
-            (a_text, a_number), (b_text, b_number) = a, b
-            if a_number is not None and b_number is not None:
-                a_text, b_text = a_number, b_number
-            result = (a_text > b_text) - (a_text < b_text)
-            if result:
-                return -result if descending else result
-        return 0
+                self._rows[n][k] = _comparable(value, self._language, markup=False)
 
 
 _UNRENDERED = object()
 """A sort key not rendered (yet)."""
 
 
-def _equal_as(value: tuple[Any, int | None] | None) -> Any:
-    """What two comparable keys share exactly when :meth:`SortKeys._compare` finds them equal:
-    the integer when the key reads as one, else its text."""
-    if value is None:
-        return None
-    text, number = value
-    return ("number", number) if number is not None else ("text", text)
+def _descending(keys: list[Any]) -> list[bool]:
+    """Whether each ``cs:key`` sorts descending."""
+    return [key.get("sort", "ascending").lower() == "descending" for key in keys]
 
 
-def _comparable(value: Any) -> tuple[Any, int | None] | None:
-    """A sort key as ``Sort.sort`` compares it: None, or its lower-cased text with the integer
-    it reads as (compared instead when both keys read as one)."""
-    if value is None:
-        return None
-    text = str(value.lower()) if hasattr(value, "lower") else value
-    try:
-        return text, int(str(text))
-    except ValueError:
-        return text, None
+def _ranked(rows: list[list[Any]], descending: list[bool]) -> list[int]:
+    """The positions of ``rows`` (an item's comparable keys each) in sorted order: key by key,
+    a missing key after any other (also for a descending key), ties in their order. The keys
+    after the first that differs are not read (and may be unrendered)."""
+    def compare(left: int, right: int) -> int:
+        for a, b, down in zip(rows[left], rows[right], descending, strict=True):
+            if a is None or b is None:
+                if a is not b:
+                    return -1 if b is None else 1
+                continue
+            result = (a > b) - (a < b)
+            if result:
+                return -result if down else result
+        return 0
+    return sorted(range(len(rows)), key=functools.cmp_to_key(compare))
 
 
 def _reads_year_suffix(key: Any) -> bool:
