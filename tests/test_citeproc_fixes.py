@@ -361,3 +361,17 @@ def test_sort_as_citeproc_js(tmp_path: Path, keys: str, given: list[dict[str, An
 def test_collation_key(language: str, expected: list[str]) -> None:
     words = {"ñ": "ñu", "n": "nz", "o": "oa"}
     assert sorted(words, key=lambda w: citeproc_fixes.collation_key(words[w], language)) == expected
+
+
+def test_names_in_a_substitute_choose_inherit(tmp_path: Path) -> None:
+    names = ('<names variable="author"><name name-as-sort-order="first" initialize="false"/>'
+             '<label form="short" prefix=", "/><substitute><choose><if type="standard"/><else>'
+             '<names variable="editor"/></else></choose></substitute></names>')
+    parsed = style(tmp_path, '<text variable="title"/>',
+                   f'<group delimiter=". ">{names}<text variable="title"/>'
+                   '<names variable="editor" prefix="Edited by "/></group>',
+                   options='initialize-with=". "')
+    given = [item("a", "Ant") | {"author": [], "editor": [{"family": "Roe", "given": "Ann"}]}]
+    given[0].pop("author")
+    assert citeproc_fixes.render(parsed, given, "text").bibliography == [
+        ("a", "Roe, Ann, ed. Ant")]

@@ -423,6 +423,51 @@ def _noted(context: Any) -> set[str]:
 suppress_substituted()
 
 
+_SUBSTITUTE_NAMES = "./ancestor::cs:substitute[1]/parent::cs:names[1]"
+
+
+def inherit_names_in_substitute() -> None:
+    """Fix: citeproc-py 0.11.1 gives only the ``cs:names`` that are children of
+    ``cs:substitute`` the ``cs:name`` and ``cs:label`` of the names element substituted for,
+    so one inside a ``cs:choose`` there (Chicago's editor, tried unless the item is a
+    ``standard``) is rendered with a default name and no label, and is not suppressed after:
+    "M. McAuliffe. 2016. ... Edited by Marie McAuliffe." CSL gives every ``cs:names`` without
+    a ``cs:name`` in ``cs:substitute`` those of the original, and citeproc-js renders it so:
+    "McAuliffe, Marie, ed. 2016. ..."
+
+    ``Names.process`` is wrapped once: such a names element is rendered in the context of the
+    names element it substitutes for, and the variables it rendered are suppressed in the
+    rest of the entry as :func:`suppress_substituted` suppresses those of a direct child."""
+    if getattr(model.Names.process, "inherits_in_substitute", False):
+        return
+    inner = model.Names.process
+
+    def process(self: model.Names, item: Any, names_context: Any = None, context: Any = None,
+                **kwargs: Any) -> Any:
+        original = None
+        if names_context is None and self.name is None:
+            found = self.xpath_search(_SUBSTITUTE_NAMES)
+            original = found[0] if found else None
+        text = inner(self, item, original if original is not None else names_context, context,
+                     **kwargs)
+        if original is not None and text:
+            try:
+                repressed = (context if context is not None else self).get_layout().repressed
+            except (IndexError, AttributeError):  # outside a layout (sort keys)
+                return text
+            repressed.setdefault(_SUBSTITUTED_VARIABLES, set()).update(
+                v for v in self.get("variable", "").split()
+                if v.replace("-", "_") in item.reference)
+        return text
+
+    process.__doc__ = inner.__doc__
+    process.inherits_in_substitute = True  # type: ignore[attr-defined]
+    model.Names.process = process
+
+
+inherit_names_in_substitute()
+
+
 def first_names(parsed: ParsedStyle, bibliography: CitationStylesBibliography) -> set[str]:
     """The keys of the sorted ``bibliography``'s entries whose first names repeat those of the
     entry before (:func:`substitute_author`); empty unless the style asks for a substitute with
