@@ -1462,13 +1462,12 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
     groups, flagged = disambiguate(parsed, draft)
     sort_keys = SortKeys(parsed, draft.bibliography.items) \
         if parsed.style.has_bibliography() else None
-    rank = ({key: n for n, key in enumerate(sort_keys.order())} if sort_keys
-            else {key: n for n, key in enumerate(draft.bibliography.keys)})
-    suffixes = year_suffixes(groups, rank)
+    order = sort_keys.order() if sort_keys else list(draft.bibliography.keys)
+    suffixes = year_suffixes(groups, {key: n for n, key in enumerate(order)})
     for key, suffix in suffixes.items():
         source[key] = copy.copy(source[key])
         source[key]["year_suffix"] = source.parse_string(suffix)
-    if sort_keys:
+    if sort_keys and suffixes:
         sort_keys.again(set(suffixes))
         order = sort_keys.order()  # before the output format's bibliography changes the format
     bibliography, citations = _registered(parsed, source, keys, output)
