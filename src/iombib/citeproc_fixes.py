@@ -32,6 +32,7 @@ from citeproc import (
     model,
 )
 from citeproc import string as citeproc_string
+from citeproc.source import Name as CslName
 from citeproc.source.json import CiteProcJSON
 
 from iombib import citeproc_speed
@@ -235,13 +236,17 @@ _names_process = model.Names.process
 @dataclass
 class _Entry:
     """The bibliography entry being rendered: its item's key, how deep in ``cs:names`` the
-    rendering is, and whether its first names were rendered (:func:`substitute_author`)."""
+    rendering is, whether its first names were rendered (:func:`substitute_author`) and how
+    many names variables it rendered and, for by-cite given names, the names registered for
+    its item so far (:func:`expand_given_names`)."""
 
     key: str
     substituted: set[str]
     depth: int = 0
     named: bool = False
     capture: bool = False
+    namesets: int = 0
+    registered: dict[str, dict[str, set[str]]] | None = None
 
 
 _entry: _Entry | None = None
@@ -1262,20 +1267,585 @@ class _Draft:
     cited: list[str]
 
 
+# --------------------------------------------------------------------------- given names
+
+GIVEN_NAMES = "iombib_given_names"
+"""The attribute of a bibliography that holds its :class:`GivenNames`
+(:func:`disambiguate_given_names`)."""
+
+GIVENNAME_RULES = ("all-names", "all-names-with-initials", "primary-name",
+                   "primary-name-with-initials", "by-cite")
+"""The values of ``givenname-disambiguation-rule`` (CSL 1.0.2; ``by-cite`` is the default)."""
+
+
+@dataclass
+class GivenNames:
+    """What given-name disambiguation decided for a bibliography: the style's ``rule``; the
+    ``registry`` of the names registered (per family: each initials form, with the given
+    names that have it), keyed as citeproc-js keys it, holding only the families met in
+    several forms (for the global rules); the keys of the items (``clashing``) that have a
+    name of such a family; and the given-name level each item's by-cite disambiguation
+    ``requested``, per nameset (the n-th names variable a rendering of the item renders) and
+    name position; for ``by-cite``, the ``local`` registry of each item that has names of
+    one family in several forms (and is ``clashing``). A level is citeproc-js's: 0 the
+    family name alone, 1 with initials, 2 with the given name."""
+
+    rule: str
+    demote_never: bool = False
+    registry: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    clashing: set[str] = field(default_factory=set)
+    requested: dict[str, dict[tuple[int, int], int]] = field(default_factory=dict)
+    local: dict[str, dict[str, dict[str, set[str]]]] = field(default_factory=dict)
+
+    def level(self, name: Any, index: int, default: int, requested: int, marked: bool,
+              local: dict[str, dict[str, set[str]]] | None = None) -> int:
+        """The level a name at ``index`` in its list is rendered at, where the names
+        element's own form gives ``default`` (``marked``: it has an ``initialize-with``) and
+        by-cite disambiguation ``requested``, as citeproc-js's ``evalname`` and
+        ``_givenName`` decide it.
+
+        With ``by-cite``, citeproc-js's registry holds the names by item (``local``, given
+        for a bibliography entry: the names its item registered so far), and is asked only
+        where the level requested (in the bibliography, the citation's) is below the
+        element's own: so never in a citation of short names, but in an entry, which names
+        "Doe, John and Doe, Jane" for "Doe, J. and Doe, J."."""
+        if self.rule == "by-cite":
+            if local is None or requested >= default:
+                return max(default, requested)
+        elif self.rule.startswith("primary-name") and index:
+            return default
+        keys = _name_keys(name, self.demote_never)
+        forms = (self.registry if local is None else local).get(keys[0]) if keys else None
+        if not forms or keys[1] not in forms:
+            return max(default, requested)
+        if self.rule.endswith("-with-initials"):
+            param = 1 if len(forms) > 1 else 0
+        else:
+            param = 1 if len(forms) > 1 else 0
+            if len(forms[keys[1]]) > 1 or (len(forms) > 1 and not marked):
+                param = 2
+        return max(default, param, requested)
+
+
+_SPACES = re.compile(r"\s+")
+_LOWER_TAIL = re.compile(r"[,!]* ([^,]+)$")
+_GIVEN_TOKEN = re.compile(r"[^\s-]+|-")
+
+
+def _without_periods(text: Any) -> str:
+    """citeproc-js's ``strip_periods`` of the name registry: periods as spaces, runs of
+    spaces as one, none at the end."""
+    return _SPACES.sub(" ", str(text or "").replace(".", " ")).rstrip()
+
+
+def _name_keys(name: Any, demote_never: bool) -> tuple[str, str, str] | None:
+    """A personal name's keys in citeproc-js's name registry (``set_keys``): its family name
+    (with its non-dropping particle when the style never demotes it), its given name's
+    initials and its given name (a lowercase last part, such as a particle, dropped), without
+    periods; None for a literal name or one without a family name. The initials are those
+    of the given name's words, a word that begins in lowercase kept whole."""
+    family = _family_key(name, demote_never)
+    if family is None:
+        return None
+    given = _without_periods(name.get("given"))
+    tail = _LOWER_TAIL.search(given)
+    if tail and tail.group(1) == tail.group(1).lower():
+        given = given[:tail.start()]
+    initials = "".join(
+        f" {token}" if token[0].islower() else (token if token == "-" else f"{token[0]}.")
+        for token in _GIVEN_TOKEN.findall(given))
+    return family, initials, given
+
+
+def _family_key(name: Any, demote_never: bool) -> str | None:
+    """The family key of :func:`_name_keys` (None for a literal name, or without a family)."""
+    if "literal" in name or not name.get("family"):
+        return None
+    family = _without_periods(name["family"])
+    particle = name.get("non-dropping-particle")
+    return f"{family} {particle}" if demote_never and particle else family
+
+
+class _Renamed:
+    """A citation item whose names of one variable are others (all ``Name.process`` reads of
+    an item)."""
+
+    def __init__(self, item: Any, variable: str, names: list[Any]) -> None:
+        self.key = item.key
+        self.bibliography = item.bibliography
+        self.reference = {variable: names}
+
+
+_observed: dict[str, list[tuple[str, int, int, bool]]] | None = None
+"""While :func:`disambiguate_given_names` observes renderings: per item key, the names
+variables rendered, in order, each with the number of names shown, its default level and
+whether its names element has an ``initialize-with``."""
+
+_observing_keys = False
+"""Whether the names of sort keys are observed too (those of the bibliography's sort)."""
+
+_cite_namesets: dict[str, int] = {}
+"""How many names variables the citation being rendered rendered so far, per item key."""
+
+_render_citation = model.Layout.render_citation
+
+
+def expand_given_names() -> None:
+    """Fix: citeproc-py 0.11.1 ignores ``disambiguate-add-givenname``, so Chicago cites Marie
+    McAuliffe's issue "(McAuliffe 2016)" although the catalogue names another M. McAuliffe,
+    where citeproc-js (CSL's step 2 of disambiguation) cites "(Marie McAuliffe 2016)". Which
+    names are expanded is decided by :func:`disambiguate_given_names` (a bibliography's
+    :class:`GivenNames`); this renders them so.
+
+    ``Name.process`` is wrapped once: outside sort keys (in the citation and, as citeproc-js
+    does, in the bibliography), a name whose level (:meth:`GivenNames.level`) is above the one
+    the names element gives is rendered with its initials (the element's ``initialize-with``,
+    none with a ``*-with-initials`` rule) or its given name, in the long form; the other names
+    of the list are rendered as the element renders them. It is done by handing
+    citeproc-py's rendering, in the long form without ``initialize-with``, each name as it
+    is to be shown (the family name alone, or initials for the given name): its orders,
+    particles, delimiters and et-al stay citeproc-py's. ``Layout.render_citation`` is wrapped
+    to count, per citation, the names variables rendered (by-cite levels are by nameset)."""
+    if getattr(model.Name.process, "expands_given_names", False):
+        return
+    inner = model.Name.process
+
+    def process(self: model.Name, item: Any, variable: str, context: Any = None,
+                sort_options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if _observed is not None and (_key_dates is None or _observing_keys):
+            _observe(self, item, variable, context, sort_options)
+        state = getattr(getattr(item, "bibliography", None), GIVEN_NAMES, None)
+        if state is None or _key_dates is not None:
+            return inner(self, item, variable, context, sort_options, **kwargs)
+        requested = state.requested.get(item.key)
+        nameset = _next_nameset(item.key) if requested is not None else 0
+        names = item.reference.get(variable, [])
+        if (requested is None and item.key not in state.clashing) or not names:
+            return inner(self, item, variable, context, sort_options, **kwargs)
+        form = self.get_option("form", context, sort_options)
+        if form not in ("long", "short"):
+            return inner(self, item, variable, context, sort_options, **kwargs)
+        mark = self.get_option("initialize-with", context, sort_options)
+        default = 0 if form == "short" else 1 if mark is not None else 2
+        local = None
+        if item.key in state.local and _entry is not None and _entry.key == item.key:
+            if _entry.registered is None:
+                _entry.registered = copy.deepcopy(state.local[item.key])
+            local = _entry.registered
+        levels = []
+        for index, name in enumerate(names):
+            if local is not None:  # citeproc-js registers each name before it is rendered
+                _add_name(local, name, state.demote_never)
+            levels.append(state.level(name, index, default, requested.get((nameset, index), 0)
+                                      if requested else 0, mark is not None, local))
+        if all(level == default for level in levels):
+            return inner(self, item, variable, context, sort_options, **kwargs)
+        if mark is None and state.rule.endswith("-with-initials"):
+            mark = ""
+        shown = [_shown(self, name, level, mark, context) for name, level in zip(
+            names, levels, strict=True)]
+        return inner(self, _Renamed(item, variable, shown), variable, context,
+                     {**(sort_options or {}), "form": "long", "initialize-with": None},
+                     **kwargs)
+
+    def render_citation(self: model.Layout, citation: Any, callback: Any) -> Any:
+        _cite_namesets.clear()
+        return _render_citation(self, citation, callback)
+
+    process.__doc__ = inner.__doc__
+    process.expands_given_names = True  # type: ignore[attr-defined]
+    render_citation.__doc__ = _render_citation.__doc__
+    model.Name.process = process
+    model.Layout.render_citation = render_citation
+
+
+def _next_nameset(key: str) -> int:
+    """The position of the names variable being rendered among those the rendering of item
+    ``key`` (a bibliography entry or a citation) rendered."""
+    entry = _entry
+    if entry is not None and entry.key == key:
+        entry.namesets += 1
+        return entry.namesets - 1
+    found = _cite_namesets.get(key, 0)
+    _cite_namesets[key] = found + 1
+    return found
+
+
+def _shown(element: model.Name, name: Any, level: int, mark: str | None, context: Any) -> Any:
+    """A name as :func:`expand_given_names` hands it for the long form without
+    ``initialize-with``: at level 0 the family name alone (with its non-dropping particle,
+    as the short form joins them), at level 1 with the given name initialized with ``mark``
+    (as it is when there is none), else as it is; a literal name as it is."""
+    if "literal" in name:
+        return name
+    if level == 0:
+        return CslName(family=" ".join(str(part) for part in (
+            name.get("non-dropping-particle"), name.get("family")) if part))
+    if level == 1 and mark is not None and name.get("given") is not None:
+        return CslName(**{**name, "given": element.initialize(name["given"], mark,
+                                                                   context)})
+    return name
+
+
+def _observe(element: model.Name, item: Any, variable: str, context: Any,
+             sort_options: dict[str, Any] | None) -> None:
+    """Note a names variable rendered for :data:`_observed`: the names it shows (et-al
+    counted as citeproc-py counts it) and the level of its names element's form."""
+    names = item.reference.get(variable, [])
+    def option(name: str) -> Any:
+        return element.get_option(name, context, sort_options)
+    shown = len(names)
+    if shown > 1 and option("et-al-min") and shown >= option("et-al-min"):
+        shown = option("et-al-use-first")
+    form, marked = option("form"), option("initialize-with") is not None
+    default = 0 if form == "short" else 1 if marked else 2
+    _observed.setdefault(item.key, []).append(  # type: ignore[union-attr]
+        (variable, shown, default, marked))
+
+
+expand_given_names()
+
+
+def _names_variables(element: Any) -> set[str]:
+    """The variables of the ``cs:names`` elements in ``element``, in the macros it calls
+    too (and in theirs)."""
+    root = element.get_root()
+    found: set[str] = set()
+    seen: set[str] = set()
+    waiting = [element]
+    while waiting:
+        for node in waiting.pop().iter():
+            if not isinstance(node.tag, str):
+                continue
+            if node.tag.rsplit("}", 1)[-1] == "names":
+                found.update(node.get("variable", "").split())
+            macro = node.get("macro")
+            if macro and macro not in seen:
+                seen.add(macro)
+                waiting.append(root.get_macro(macro))
+    return found
+
+
+def disambiguate_given_names(parsed: ParsedStyle, draft: _Draft) -> None:
+    """Fix: citeproc-py 0.11.1 ignores ``disambiguate-add-givenname`` (CSL's step 2 of
+    disambiguation, before the ``disambiguate`` condition and year suffixes). It is done here
+    as citeproc-js 2.4 does it, for each ``givenname-disambiguation-rule``:
+
+    - ``all-names``, ``primary-name`` and their ``-with-initials`` kinds are global: a name is
+      expanded wherever it is rendered when the registry of the names cited holds its family
+      name in another form: to its initials when their initials differ (or to the given name
+      when the names element has no ``initialize-with``), to the given name when only the
+      given names differ (unless ``-with-initials``: then it stays as it is). The registry
+      holds every name of each names variable that an item's citation or one of the
+      bibliography's sort keys renders (the first of each list only, for the ``primary-``
+      rules); citeproc-js registers them as it renders them, and renders every sort key of
+      every item. The other M. McAuliffe, an editor of ``supporting-communities-under-
+      migration-pressure``, is registered by Chicago's ``source-bib`` sort key.
+    - ``by-cite`` expands only in citations that read alike: step by step, the first name of
+      each nameset (each name shown, with ``disambiguate-add-names``) to initials, then to the
+      given name, keeping a step only when it tells some of the citations apart, until each
+      reads otherwise or the steps are exhausted.
+
+    Like citeproc-js, the bibliography renders the names so expanded too, not its sort keys:
+    with the global rules by the same registry; with ``by-cite`` by the citation's levels
+    per nameset position (the n-th names variable of the entry takes the n-th of the
+    citation's), and, where a names element initializes, by the names of one family that
+    the item itself registered before (:meth:`GivenNames.level`). ``draft.cited`` is updated
+    for the citations that change; only those are rendered again, and the registry is made
+    from the few items with a name whose family is met in several forms (their citations and
+    sort keys are rendered to see which of their names are rendered).
+
+    Not done as citeproc-js does: the names ``disambiguate-add-names`` would add (so by-cite
+    expands only the names shown); with ``by-cite``, citeproc-js carries the level reached
+    and the ``disambiguate`` condition over to the citations it set apart earlier (its
+    forward-only ``base`` is shared by the lists it splits a group into), so that one told
+    apart by its initials may still print its given name and the disambiguating text, and
+    two may stay alike; with a global rule and no ``disambiguate-add-names``, it gives year
+    suffixes to all the citations that read alike before given names were added; and it
+    registers, with a global rule, the names a bibliography entry renders as it renders
+    them (later entries may then expand them). The long-form names of a by-cite citation do
+    not raise the levels of the bibliography either (no style of iombib's matrix has
+    them)."""
+    root = parsed.style.root
+    citation = root.citation
+    if str(citation.get("disambiguate-add-givenname", "false")).lower() != "true":
+        return
+    rule = citation.get("givenname-disambiguation-rule", "by-cite")
+    state = GivenNames(rule if rule in GIVENNAME_RULES else "by-cite",
+                       root.get("demote-non-dropping-particle") == "never")
+    cited = (_register if state.rule != "by-cite" else _local)(parsed, draft, state)
+    if state.clashing:
+        setattr(draft.bibliography, GIVEN_NAMES, state)
+        again = [n for n, c in enumerate(draft.citations) if c.cites[0].key in cited]
+        for n, text in zip(again, _cite_each(parsed, [draft.citations[n] for n in again]),
+                           strict=True):
+            draft.cited[n] = text
+    if state.rule == "by-cite":
+        setattr(draft.bibliography, GIVEN_NAMES, state)
+        add_names = str(citation.get("disambiguate-add-names", "false")).lower() == "true"
+        _by_cite(parsed, draft, state, add_names)
+        if not state.clashing and not state.requested:
+            delattr(draft.bibliography, GIVEN_NAMES)
+
+
+def _register(parsed: ParsedStyle, draft: _Draft, state: GivenNames) -> set[str]:
+    """Fill ``state``'s registry (global rules) with the names registered whose family is met
+    in several forms, and its ``clashing`` items; return the keys of the items whose
+    citations render such a name.
+
+    The families are first found over the names that the style could register (those of the
+    variables its citation and bibliography sort keys name); then, for the items with such a
+    name only, it is seen which of those variables are rendered (:func:`_rendered`)."""
+    primary = state.rule.startswith("primary-name")
+    registrable = _registrable(parsed.style.root)[0]
+    holders: dict[str, list[tuple[Any, str, Any]]] = {}
+    for item in draft.bibliography.items:
+        reference = item.reference
+        for variable in reference.keys() & registrable:
+            for name in reference[variable][:1] if primary else reference[variable]:
+                family = _family_key(name, state.demote_never)
+                if family is not None and name.get("given"):
+                    holders.setdefault(family, []).append((item, variable, name))
+    wanted: dict[str, tuple[Any, set[str]]] = {}
+    for held in holders.values():
+        if len(held) > 1 and len({_name_keys(name, state.demote_never)[1:]  # type: ignore[index]
+                                  for _, _, name in held}) > 1:
+            for item, variable, _ in held:
+                wanted.setdefault(item.key, (item, set()))[1].add(variable)
+    rendered, cited = _rendered(parsed, draft, wanted)
+    for key, variables in rendered.items():
+        reference = wanted[key][0].reference
+        for variable in variables:
+            for name in reference[variable][:1] if primary else reference[variable]:
+                _add_name(state.registry, name, state.demote_never)
+    state.registry = _clashes(state.registry)
+    if not state.registry:
+        return set()
+    for item in draft.bibliography.items:
+        reference = item.reference
+        if any(_family_key(name, state.demote_never) in state.registry
+               for variable in reference.keys() & _NAME_VARIABLES
+               for name in reference[variable]):
+            state.clashing.add(item.key)
+    return {key for key, variables in cited.items() if any(
+        _family_key(name, state.demote_never) in state.registry
+        for variable in variables for name in wanted[key][0].reference.get(variable, ()))}
+
+
+def _local(parsed: ParsedStyle, draft: _Draft, state: GivenNames) -> set[str]:
+    """Fill ``state``'s ``local`` registries (``by-cite``): for each item with names of one
+    family in several forms, the names its citation and sort keys register (a bibliography
+    entry adds its own as it renders them, :func:`expand_given_names`); such an item is
+    ``clashing``. No citation renders otherwise for them (returns no keys)."""
+    registrable = _registrable(parsed.style.root)[0]
+    wanted: dict[str, tuple[Any, set[str]]] = {}
+    for item in draft.bibliography.items:
+        reference = item.reference
+        names = [name for variable in reference.keys() & _NAME_VARIABLES
+                 for name in reference[variable] if name.get("given")]
+        if len(names) < 2:
+            continue
+        families = [_family_key(name, state.demote_never) for name in names]
+        if len(set(families)) == len(families):
+            continue
+        forms: dict[str, dict[str, set[str]]] = {}
+        for name in names:
+            _add_name(forms, name, state.demote_never)
+        families = set(_clashes(forms))
+        if families:
+            state.clashing.add(item.key)
+            wanted[item.key] = (item, {v for v in reference.keys() & registrable if any(
+                _family_key(name, state.demote_never) in families for name in reference[v])})
+    rendered, _ = _rendered(parsed, draft, wanted)
+    for key, (item, _) in wanted.items():
+        registry: dict[str, dict[str, set[str]]] = {}
+        for variable in rendered.get(key, ()):
+            for name in item.reference[variable]:
+                _add_name(registry, name, state.demote_never)
+        state.local[key] = registry
+    return set()
+
+
+def _add_name(registry: dict[str, dict[str, set[str]]], name: Any, demote_never: bool) -> None:
+    """Register a name as citeproc-js's ``addname`` does (a name without initials only by its
+    family, which counts no form)."""
+    found = _name_keys(name, demote_never)
+    if found is not None and found[1]:
+        registry.setdefault(found[0], {}).setdefault(found[1], set()).add(found[2])
+
+
+def _clashes(registry: dict[str, dict[str, set[str]]]) -> dict[str, dict[str, set[str]]]:
+    """The families of ``registry`` met in several forms (initials or given names)."""
+    return {family: found for family, found in registry.items()
+            if len(found) > 1 or any(len(given) > 1 for given in found.values())}
+
+
+def _registrable(root: Any) -> tuple[set[str], set[str], list[tuple[Any, set[str]]]]:
+    """The name variables that the citation or a bibliography sort key of a style may
+    render (as citeproc-py's items name them), those that variable sort keys always render,
+    and each macro sort key with the name variables it may render."""
+    sort = root.bibliography.find("cs:sort", root.nsmap) \
+        if root.bibliography is not None else None
+    keys = [] if sort is None else sort.findall("cs:key", sort.nsmap)
+    always = {(key.get("variable") or "").replace("-", "_") for key in keys} & _NAME_VARIABLES
+    keyed = [(key, _underscored(_names_variables(root.get_macro(key.get("macro")))))
+             for key in keys if key.get("macro")]
+    registrable = _underscored(_names_variables(root.citation.layout)) | always | {
+        v for _, found in keyed for v in found}
+    return registrable, always, keyed
+
+
+def _rendered(parsed: ParsedStyle, draft: _Draft, wanted: dict[str, tuple[Any, set[str]]]
+              ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """For each item of ``wanted`` (by key: the item and some of its name variables), those
+    of the variables that its citation or a bibliography sort key renders (citeproc-js
+    registers their names), and the name variables its citation renders. The citations are
+    rendered (in two processes for many), then, while some variables were not rendered, the
+    sort keys that may render them."""
+    if not wanted:
+        return {}, {}
+    root = parsed.style.root
+    _, always, keyed = _registrable(root)
+    positions = {c.cites[0].key: n for n, c in enumerate(draft.citations)}
+
+    def observe(citations: list[Citation]) -> list[set[str]]:
+        return [_underscored(_observed_variables(
+            lambda c=c: parsed.style.render_citation(c, [], _no_callback),  # type: ignore[misc]
+            c.cites[0].key, keys=False)) for c in citations]
+
+    cited = dict(zip(wanted, citeproc_speed.each(
+        observe, [draft.citations[positions[key]] for key in wanted], root), strict=True))
+    layout = root.bibliography.layout if root.bibliography is not None else None
+    rendered = {}
+    for key, (item, variables) in wanted.items():
+        found = variables & (always | cited[key])
+        for sort_key, sorted_variables in keyed:
+            if (variables - found) & sorted_variables:
+                found |= variables & _underscored(_observed_variables(
+                    lambda k=sort_key, i=item: k.sort_keys([i], layout), key, keys=True))
+        rendered[key] = found
+    return rendered, cited
+
+
+_NAME_VARIABLES = frozenset(citeproc.NAMES)
+"""citeproc-py's name variables (as its items name them), CSL 1.0.2's included."""
+
+
+def _underscored(variables: set[str]) -> set[str]:
+    """CSL variable names as citeproc-py's items name them (``container_author``)."""
+    return {variable.replace("-", "_") for variable in variables}
+
+
+def _observed_variables(render: Any, key: str, keys: bool) -> set[str]:
+    """The names variables of item ``key`` that ``render()`` rendered (in sort keys too when
+    ``keys``)."""
+    global _observed, _observing_keys
+    _observed, _observing_keys = {}, keys
+    try:
+        render()
+        return {variable for variable, *_ in _observed.get(key, ())}
+    finally:
+        _observed, _observing_keys = None, False
+
+
+def _by_cite(parsed: ParsedStyle, draft: _Draft, state: GivenNames, add_names: bool) -> None:
+    """By-cite given-name disambiguation of the citations that read alike (see
+    :func:`disambiguate_given_names`). Only the citations of items with a given name whose
+    family name the citation reads are rendered again (a group of IOM's reports of one year
+    has none), and only where a step can change them."""
+    global _observed
+    positions = {c.cites[0].key: n for n, c in enumerate(draft.citations)}
+    for group in _alike(draft):
+        text = draft.cited[positions[group[0]]].lower()
+        named = [key for key in group if any(
+            name.get("given") and "literal" not in name and str(name.get("family")).lower()
+            in text for reference in (draft.citations[positions[key]].cites[0].reference,)
+            for variable in reference.keys() & _NAME_VARIABLES for name in reference[variable])]
+        if not named:
+            continue
+        _observed = {}
+        try:
+            for key in named:
+                parsed.style.render_citation(draft.citations[positions[key]], [], _no_callback)
+            shapes = {key: _observed.get(key, []) for key in named}
+        finally:
+            _observed = None
+        steps = []
+        for nameset in range(max(len(shape) for shape in shapes.values())):
+            present = [shape[nameset] for shape in shapes.values() if len(shape) > nameset]
+            shown = max(count for _, count, _, _ in present)
+            low = min(default for _, _, default, _ in present)
+            marked = all(mark for *_, mark in present)
+            for index in range(shown if add_names else min(shown, 1)):
+                for level in range(low + 1, 3):
+                    if level == 2 or marked:  # level 1 is 2 without initials to show
+                        steps.append((nameset, index, level))
+        _resolve(parsed, draft, state, group, steps, shapes, positions)
+
+
+def _resolve(parsed: ParsedStyle, draft: _Draft, state: GivenNames, group: list[str],
+             steps: list[tuple[int, int, int]],
+             shapes: dict[str, list[tuple[str, int, int, bool]]],
+             positions: dict[str, int]) -> None:
+    """Try ``steps`` (nameset, name position, level) in turn on the citations of ``group``,
+    which read alike: the first that tells some apart is kept, and the citations that still
+    read alike go on with the steps after it. A step renders again only the citations that
+    show a given name at its position (``shapes``: the names variables each renders)."""
+    for n, (nameset, index, level) in enumerate(steps):
+        changed = [key for key in group if _shows_given(
+            draft.citations[positions[key]].cites[0].reference, shapes.get(key, ()), nameset,
+            index)]
+        if not changed:
+            continue
+        before = {key: dict(state.requested.get(key, {})) for key in group}
+        for key in group:
+            state.requested.setdefault(key, {})[(nameset, index)] = level
+        texts = dict(zip(changed, _cite_each(parsed, [draft.citations[positions[key]]
+                                                      for key in changed]), strict=True))
+        classes: dict[str, list[str]] = {}
+        for key in group:
+            classes.setdefault(texts.get(key, draft.cited[positions[key]]), []).append(key)
+        if len(classes) > 1:
+            for key, text in texts.items():
+                draft.cited[positions[key]] = text
+            for keys in classes.values():
+                if len(keys) > 1:
+                    _resolve(parsed, draft, state, keys, steps[n + 1:], shapes, positions)
+            return
+        for key, requested in before.items():
+            if requested:
+                state.requested[key] = requested
+            else:
+                state.requested.pop(key, None)
+
+
+def _shows_given(reference: Any, shape: Any, nameset: int, index: int) -> bool:
+    """Whether a citation (its item's ``reference``, the ``shape`` of names variables it
+    renders) shows, at ``index`` of its ``nameset``-th names variable, a personal name with
+    a given name."""
+    if nameset >= len(shape) or index >= shape[nameset][1]:
+        return False
+    names = reference.get(shape[nameset][0].replace("-", "_"), ())
+    return index < len(names) and "literal" not in names[index] and \
+        bool(names[index].get("given"))
+
+
 def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], set[str]]:
     """Fix: citeproc-py 0.11.1 does no disambiguation, so works by the same authors in the
     same year are cited alike ("IOM, 2017" for all of them). CSL (and citeproc-js) resolves
-    citations that render alike, once every item is registered: first by the ``disambiguate``
-    condition, then, with ``disambiguate-add-year-suffix``, by a year suffix ("2017a",
-    "2017b") given in the order of the bibliography's sort (:func:`year_suffixes`), which the
-    style prints with its ``year-suffix`` variable in the citation and in the bibliography.
+    citations that render alike, once every item is registered: first by given names
+    (:func:`disambiguate_given_names`, which also expands names that are ambiguous across
+    citations), then by the ``disambiguate`` condition, then, with
+    ``disambiguate-add-year-suffix``, by a year suffix ("2017a", "2017b") given in the order
+    of the bibliography's sort (:func:`year_suffixes`), which the style prints with its
+    ``year-suffix`` variable in the citation and in the bibliography.
 
     From the draft's citations (rendered once without suffixes), this groups the items whose
     citations read the same, marks those groups for the ``disambiguate`` condition when the
     style tests it and renders their citations again (``draft.cited`` is updated). Returns the
     groups of item keys still ambiguous when the style adds year suffixes (else none) and the
-    keys for the ``disambiguate`` condition. ``disambiguate-add-names`` and
-    ``disambiguate-add-givenname`` are not done."""
+    keys for the ``disambiguate`` condition. ``disambiguate-add-names`` is not done."""
+    disambiguate_given_names(parsed, draft)
     root = parsed.style.root
     add_suffix = str(root.citation.get_option("disambiguate-add-year-suffix")) == "true"
     tests = bool(root.xpath_search("//cs:citation//cs:if[@disambiguate]"
@@ -1472,6 +2042,8 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
         order = sort_keys.order()  # before the output format's bibliography changes the format
     bibliography, citations = _registered(parsed, source, keys, output)
     setattr(bibliography, DISAMBIGUATED, flagged)
+    if hasattr(draft.bibliography, GIVEN_NAMES):
+        setattr(bibliography, GIVEN_NAMES, getattr(draft.bibliography, GIVEN_NAMES))
     again = [n for n, key in enumerate(keys) if output != "text" or key in suffixes]
     cited = draft.cited
     for n, text in zip(again, _cite_each(parsed, [citations[n] for n in again]), strict=True):
