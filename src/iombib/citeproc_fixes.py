@@ -1187,6 +1187,10 @@ DISAMBIGUATED = "iombib_disambiguated"
 """The attribute of a bibliography that holds the keys of the items whose ``disambiguate``
 condition is true (:func:`teach_disambiguate_condition`)."""
 
+CONSULTED = "iombib_consulted"
+"""The attribute of a bibliography that, when set, collects the keys of the items whose
+rendering came to a ``disambiguate`` test: only those can render otherwise once flagged."""
+
 _choose_render = model.Choose.render
 
 
@@ -1229,6 +1233,9 @@ def _disambiguate_verdict(branch: Any, item: Any) -> bool | None:
     its other tests decide (also for a branch without that test)."""
     if "disambiguate" not in branch.attrib:
         return None
+    consulted = getattr(item.bibliography, CONSULTED, None)
+    if consulted is not None:
+        consulted.add(item.key)
     flagged = item.key in getattr(item.bibliography, DISAMBIGUATED, ())
     match = branch.get("match", "all")
     alone = not any(k not in ("disambiguate", "match") for k in branch.attrib)
@@ -1272,7 +1279,8 @@ def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], s
 
     From the draft's citations (rendered once without suffixes), this groups the items whose
     citations read the same, marks those groups for the ``disambiguate`` condition when the
-    style tests it and renders their citations again (``draft.cited`` is updated). Returns the
+    style tests it and renders again those of them whose citation came to the test
+    (``draft.cited`` is updated; the others cannot render otherwise). Returns the
     groups of item keys still ambiguous when the style adds year suffixes (else none) and the
     keys for the ``disambiguate`` condition. ``disambiguate-add-names`` and
     ``disambiguate-add-givenname`` are not done."""
@@ -1289,7 +1297,9 @@ def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], s
     if tests and groups:
         flagged = {key for group in groups for key in group}
         setattr(draft.bibliography, DISAMBIGUATED, flagged)
-        again = [n for n, c in enumerate(draft.citations) if c.cites[0].key in flagged]
+        consulted = getattr(draft.bibliography, CONSULTED)
+        again = [n for n, c in enumerate(draft.citations)
+                 if c.cites[0].key in flagged and c.cites[0].key in consulted]
         for n, text in zip(again, _cite_each(parsed, [draft.citations[n] for n in again]),
                            strict=True):
             draft.cited[n] = text
@@ -1325,10 +1335,23 @@ def _registered(parsed: ParsedStyle, source: CiteProcJSON, keys: list[str], outp
 
 
 def _cite_each(parsed: ParsedStyle, citations: list[Citation]) -> list[str]:
-    """Each citation rendered alone (so in first position), in two processes for many."""
-    def work(part: list[Citation]) -> list[str]:
-        return [str(parsed.style.render_citation(c, [], _no_callback)) for c in part]
-    return citeproc_speed.each(work, citations, parsed.style.root)
+    """Each citation rendered alone (so in first position), in two processes for many; the
+    items whose rendering came to a ``disambiguate`` test join their bibliography's
+    :data:`CONSULTED` set, if it has one (also from the other process)."""
+    def work(part: list[Citation]) -> list[tuple[str, bool]]:
+        return [(str(parsed.style.render_citation(c, [], _no_callback)), _consulted(c))
+                for c in part]
+    done = citeproc_speed.each(work, citations, parsed.style.root)
+    for citation, (_, consulted) in zip(citations, done, strict=True):
+        if consulted:
+            getattr(citation.cites[0].bibliography, CONSULTED).add(citation.cites[0].key)
+    return [text for text, _ in done]
+
+
+def _consulted(citation: Citation) -> bool:
+    """Whether the rendering of a citation's item came to a ``disambiguate`` test."""
+    item = citation.cites[0]
+    return item.key in getattr(item.bibliography, CONSULTED, ())
 
 
 def _no_callback(item: CitationItem) -> None:
@@ -1458,6 +1481,7 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
     source = CiteProcJSON(handed)
     keys = [str(item["id"]).lower() for item in handed]
     bibliography, citations = _registered(parsed, source, keys, "text")
+    setattr(bibliography, CONSULTED, set())
     draft = _Draft(bibliography, citations, _cite_each(parsed, citations))
     groups, flagged = disambiguate(parsed, draft)
     sort_keys = SortKeys(parsed, draft.bibliography.items) \

@@ -323,11 +323,12 @@ def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any], root: mode
     return [*first, *second]
 
 
-def each(work: Callable[[list[Any]], list[str]], items: list[Any], root: model.Style
-         ) -> list[str]:
-    """``work(items)`` for a ``work`` that renders each item on its own to a ``str`` (an
-    in-text citation, say): while the speed-ups are :func:`enabled`, many items are rendered in
-    two processes (:func:`_in_two`); otherwise, or on another citeproc-py version, in this one."""
+def each(work: Callable[[list[Any]], list[Any]], items: list[Any], root: model.Style
+         ) -> list[Any]:
+    """``work(items)`` for a ``work`` that renders each item on its own (to an in-text
+    citation, say) and gives picklable results: while the speed-ups are :func:`enabled`, many
+    items are rendered in two processes (:func:`_in_two`); otherwise, or on another citeproc-py
+    version, in this one."""
     if _depth == 0:
         return work(items)
     return _in_two(work, items, root)
