@@ -5,8 +5,9 @@ citeproc-py spends milliseconds on each entry (a walk of the style's tree per it
 catalogue is cited over and over while few of its records change. Each rendering of one item
 is kept under what it depends on:
 
-- the style file, the locale files, the citeproc-py version and the modules that correct and
-  speed it up (the cache file's token: another style, locale or version is another file);
+- the style file, the locale files, the citeproc-py version, the modules that correct and
+  speed it up, and the Unicode data of Python (collation keys are made from it): the cache
+  file's token, so another style, locale or version is another file;
 - the item's CSL data (a digest of its canonical JSON, made once per item);
 - what of the bibliography's state the rendering reads, which the caller names (the output
   format, the year suffix, the citation number, the disambiguation flags ...).
@@ -27,6 +28,7 @@ import functools
 import hashlib
 import json
 import marshal
+import unicodedata
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from importlib import metadata
@@ -129,9 +131,11 @@ class RenderingCache:
 
 @functools.cache
 def _code() -> bytes:
-    """What of the code shapes a rendering: citeproc-py's version and iombib's modules."""
+    """What of the code shapes a rendering: citeproc-py's version, iombib's modules and the
+    Unicode version of the collation."""
     package = Path(__file__).resolve().parent
-    parts = [f"{_FORMAT}:citeproc-py={metadata.version('citeproc-py')}".encode()]
+    parts = [f"{_FORMAT}:citeproc-py={metadata.version('citeproc-py')}:"
+             f"unicode={unicodedata.unidata_version}".encode()]
     parts += [(package / f"{name}.py").read_bytes() for name in _SHAPING_MODULES]
     return b"\0".join(parts)
 
