@@ -15,7 +15,6 @@ import functools
 import html
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -67,12 +66,18 @@ def locales() -> list[str]:
                   for p in Path(citeproc.LOCALES_PATH).glob("locales-*.xml"))
 
 
+def version_mismatch() -> str | None:
+    """The warning that another citeproc-py than :data:`CITEPROC_PY` is installed (the
+    corrections may then be wrong or missing), or None."""
+    version = metadata.version("citeproc-py")
+    if version == CITEPROC_PY:
+        return None
+    return (f"citeproc-py {version} is installed; iombib's corrections of it were written for "
+            f"{CITEPROC_PY}")
+
+
 def parse(path: Path, locale: str) -> ParsedStyle:
     """Parse a style file with a locale (``en-US``, ``fr-FR`` ...)."""
-    version = metadata.version("citeproc-py")
-    if version != CITEPROC_PY:
-        warnings.warn(f"citeproc-py {version} is installed; iombib's corrections of it were "
-                      f"written for {CITEPROC_PY}", stacklevel=2)
     known = locales()
     locale = citeproc.PRIMARY_DIALECTS.get(locale, locale)  # "fr" is fr-FR
     if locale not in known:
