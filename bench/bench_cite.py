@@ -10,7 +10,9 @@ each style, in one run:
 - ``iombib load``: `python -m iombib validate DIR`, a fresh process that loads and checks the
   catalogue as `cite` does, so that the citation cost is the difference to the next line;
 - ``iombib cite``: `python -m iombib cite --style S --records DIR -o FILE`, a fresh process from
-  start to exit (it renders the bibliography and one in-text citation per record);
+  start to exit (it renders the bibliography and one in-text citation per record), three
+  times: ``cold`` with an empty rendering cache (:mod:`iombib.rendering_cache`), ``warm``
+  right after, and ``1 edit`` after the title of one record was changed;
 - ``citeproc-js``: the whole `node bench/citeproc_js.mjs` process over the exported items, and
   ``citeproc-js engine``, the part of it that builds the engine, registers the items, makes the
   bibliography and writes it (citeproc-js from tests/js/node_modules);
@@ -80,13 +82,21 @@ def _failed(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def _iombib(count: int, style: str, directory: Path, tmp: Path, env: dict[str, str]) -> None:
+    """Three runs of `iombib cite`: with no rendering cache (cold), again (warm), and again
+    after one record was edited."""
     output = tmp / f"iombib-{style}.txt"
     command = [sys.executable, "-m", "iombib", "cite", "--style", style, "--records",
                str(directory), "-o", str(output)]
-    elapsed, cpu, peak, status = _run(command, env)
-    entries = sum(1 for line in output.open(encoding="utf-8") if line.strip()) \
-        if status == "ok" else 0
-    _line(count, style, "iombib cite", elapsed, cpu, entries, f"peak RSS {peak:.0f} MB; {status}")
+    shutil.rmtree(Path(env["IOMBIB_CACHE_DIR"]) / "citations", ignore_errors=True)
+    edited = directory / f"rec-{count // 2}.yaml"
+    for tool in ("iombib cite cold", "iombib cite warm", "iombib cite 1 edit"):
+        if tool == "iombib cite 1 edit":
+            edited.write_text(edited.read_text(encoding="utf-8").replace(
+                "\ntitle: ", f"\ntitle: {style} edition of ", 1), encoding="utf-8")
+        elapsed, cpu, peak, status = _run(command, env)
+        entries = sum(1 for line in output.open(encoding="utf-8") if line.strip()) \
+            if status == "ok" else 0
+        _line(count, style, tool, elapsed, cpu, entries, f"peak RSS {peak:.0f} MB; {status}")
 
 
 def _citeproc_js(count: int, style: str, items: Path, tmp: Path) -> None:

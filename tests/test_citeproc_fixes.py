@@ -140,6 +140,28 @@ def test_disambiguate_condition(tmp_path: Path, branch: str, expected: list[str]
     assert [t for _, t in citeproc_fixes.render(parsed, given, "text").in_text] == expected
 
 
+def test_disambiguate_condition_renders_again_only_the_citations_that_test_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of an ambiguous group, only the citations whose rendering came to the test are
+    rendered again once flagged: the reports, not the book (one call each, and one more for
+    the two reports)."""
+    parsed = style(tmp_path, '<names variable="author"/><choose><if type="report"><choose>'
+                   '<if disambiguate="true"><text variable="title" prefix=", "/></if></choose>'
+                   "</if></choose>", '<text variable="title"/>')
+    given = [item("a", "Ant"), item("b", "Bee"), item("c", "Cat", type="book")]
+    rendered_keys: list[str] = []
+    render_citation = parsed.style.render_citation
+
+    def counting(citation: Any, *args: Any) -> Any:
+        rendered_keys.append(citation.cites[0].key)
+        return render_citation(citation, *args)
+
+    monkeypatch.setattr(parsed.style, "render_citation", counting)
+    in_text = [t for _, t in citeproc_fixes.render(parsed, given, "text").in_text]
+    assert in_text == ["(IOM, Ant)", "(IOM, Bee)", "(IOM)"]
+    assert sorted(rendered_keys) == ["a", "a", "b", "b", "c"]
+
+
 @pytest.mark.parametrize(("output", "expected"), [
     ("text", ["[1] IOM. Ant.", "[2] IOM. Bee."]),
     ("html", ['\n    <div class="csl-left-margin">[1]</div><div class="csl-right-inline">IOM. Ant.'

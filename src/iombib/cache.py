@@ -151,16 +151,22 @@ class RecordCache:
             del self.entries[name]
         if self.path is None or not (self.changed or gone):
             return
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(marshal.dumps({"token": self.token, "entries": self.entries}))
-                os.replace(temporary, self.path)
-            finally:
-                Path(temporary).unlink(missing_ok=True)
+        write_marshal(self.path, {"token": self.token, "entries": self.entries})
         self.changed = False
+
+
+def write_marshal(path: Path, data: Any) -> None:
+    """Replace a cache file atomically with ``data`` (marshal-able); failures only cost
+    speed, so they are ignored."""
+    with contextlib.suppress(OSError, ValueError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(marshal.dumps(data))
+            os.replace(temporary, path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def _plain(d: Diagnostic) -> tuple[Any, ...]:

@@ -153,7 +153,8 @@ def cite(records: Catalogue | Iterable[Record], style: str | Path = "apa", forma
     chosen = (locale or LANGUAGE_LOCALES.get(language or "") or found.default_locale
               or "en-US")
     csl_items = items(records, organizations=organizations, language=language, style=found)
-    problems: list[Diagnostic] = []
+    mismatch = citeproc_fixes.version_mismatch()
+    problems = [Diagnostic("CITE_WARNING", mismatch)] if mismatch else []
     with warnings.catch_warnings(record=True) as caught, citeproc_speed.enabled():
         warnings.simplefilter("always")
         parsed = _parsed(found.path, chosen)

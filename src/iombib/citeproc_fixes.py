@@ -15,7 +15,6 @@ import functools
 import html
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +36,7 @@ from citeproc.source.json import CiteProcJSON
 
 from iombib import citeproc_speed
 from iombib.diagnostics import IombibError
+from iombib.rendering_cache import RenderingCache
 
 CITEPROC_PY = "0.11.1"
 """The citeproc-py version the corrections were written and tested against."""
@@ -67,12 +67,18 @@ def locales() -> list[str]:
                   for p in Path(citeproc.LOCALES_PATH).glob("locales-*.xml"))
 
 
+def version_mismatch() -> str | None:
+    """The warning that another citeproc-py than :data:`CITEPROC_PY` is installed (the
+    corrections may then be wrong or missing), or None."""
+    version = metadata.version("citeproc-py")
+    if version == CITEPROC_PY:
+        return None
+    return (f"citeproc-py {version} is installed; iombib's corrections of it were written for "
+            f"{CITEPROC_PY}")
+
+
 def parse(path: Path, locale: str) -> ParsedStyle:
     """Parse a style file with a locale (``en-US``, ``fr-FR`` ...)."""
-    version = metadata.version("citeproc-py")
-    if version != CITEPROC_PY:
-        warnings.warn(f"citeproc-py {version} is installed; iombib's corrections of it were "
-                      f"written for {CITEPROC_PY}", stacklevel=2)
     known = locales()
     locale = citeproc.PRIMARY_DIALECTS.get(locale, locale)  # "fr" is fr-FR
     if locale not in known:
@@ -984,42 +990,61 @@ _AFTER_IN = {"es": {"ñ": "n"}}
 CollationKey = tuple[tuple[int, ...], ...]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def collation_key(text: str, language: str = "en") -> CollationKey:
     """A key that orders texts as citeproc-js compares sort keys: lower-cased,
     ``localeCompare`` with ``sensitivity: "base"``, ``ignorePunctuation: true`` and
     ``numeric: true`` (ICU): case, accents, spaces and punctuation count for nothing, a run of
     digits counts as its number, and symbols come before numbers, numbers before letters.
     Dotless ``ı`` is a letter of its own after ``i``, and in Spanish ``ñ`` one after ``n``; no
-    other tailoring of a language is made."""
+    other tailoring of a language is made. (Keys repeat, as authors do: they are kept.)"""
     key: list[tuple[int, ...]] = []
     number: list[int] = []
-    after = {**_AFTER, **_AFTER_IN.get(language, {})}
-
-    def end_number() -> None:
-        if number:
-            key.append((1, int("".join(map(str, number)))))
-            number.clear()
-
+    table = _collation_table(language)
     for whole in unicodedata.normalize("NFC", text.lower()):
-        if whole in after:
-            end_number()
-            key.append((2, ord(after[whole]), 1))
-            continue
-        for char in unicodedata.normalize("NFKD", whole).lower():
-            digit = unicodedata.digit(char, None)
-            if digit is not None:
-                number.append(digit)
+        parts = table.get(whole)
+        if parts is None:
+            parts = table[whole] = _collation_parts(whole, language)
+        for part in parts:
+            if part.__class__ is int:
+                number.append(part)
                 continue
-            end_number()
-            category = unicodedata.category(char)
-            if category[0] in ("P", "Z") or category in _IGNORED:
-                continue
-            if category[0] == "S":
-                key.append((0, ord(char)))
-            else:
-                key.extend((2, ord(c), 0) for c in _FOLDED.get(char, char))
-    end_number()
+            if number:
+                key.append((1, int("".join(map(str, number)))))
+                number.clear()
+            if part:
+                key.append(part)
+    if number:
+        key.append((1, int("".join(map(str, number)))))
     return tuple(key)
+
+
+@functools.cache
+def _collation_table(language: str) -> dict[str, tuple[Any, ...]]:
+    """The :func:`_collation_parts` of each character met so far in ``language``."""
+    return {}
+
+
+def _collation_parts(whole: str, language: str) -> tuple[Any, ...]:
+    """What a (lower-case, composed) character adds to a collation key: a digit (an ``int``,
+    part of a number), an element of the key, or ``()`` for an ignored character (which ends
+    a number without adding anything)."""
+    after = _AFTER_IN.get(language, {}).get(whole) or _AFTER.get(whole)
+    if after:
+        return ((2, ord(after), 1),)
+    parts: list[Any] = []
+    for char in unicodedata.normalize("NFKD", whole).lower():
+        digit = unicodedata.digit(char, None)
+        category = unicodedata.category(char)
+        if digit is not None:
+            parts.append(digit)
+        elif category[0] in ("P", "Z") or category in _IGNORED:
+            parts.append(())
+        elif category[0] == "S":
+            parts.append((0, ord(char)))
+        else:
+            parts.extend((2, ord(c), 0) for c in _FOLDED.get(char, char))
+    return tuple(parts)
 
 
 _key_dates: list[str] | None = None
@@ -1192,6 +1217,10 @@ DISAMBIGUATED = "iombib_disambiguated"
 """The attribute of a bibliography that holds the keys of the items whose ``disambiguate``
 condition is true (:func:`teach_disambiguate_condition`)."""
 
+CONSULTED = "iombib_consulted"
+"""The attribute of a bibliography that, when set, collects the keys of the items whose
+rendering came to a ``disambiguate`` test: only those can render otherwise once flagged."""
+
 _choose_render = model.Choose.render
 
 
@@ -1234,6 +1263,9 @@ def _disambiguate_verdict(branch: Any, item: Any) -> bool | None:
     its other tests decide (also for a branch without that test)."""
     if "disambiguate" not in branch.attrib:
         return None
+    consulted = getattr(item.bibliography, CONSULTED, None)
+    if consulted is not None:
+        consulted.add(item.key)
     flagged = item.key in getattr(item.bibliography, DISAMBIGUATED, ())
     match = branch.get("match", "all")
     alone = not any(k not in ("disambiguate", "match") for k in branch.attrib)
@@ -1265,6 +1297,7 @@ class _Draft:
     bibliography: CitationStylesBibliography
     citations: list[Citation]
     cited: list[str]
+    cache: RenderingCache = field(default_factory=RenderingCache)
 
 
 # --------------------------------------------------------------------------- given names
@@ -1842,7 +1875,8 @@ def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], s
 
     From the draft's citations (rendered once without suffixes), this groups the items whose
     citations read the same, marks those groups for the ``disambiguate`` condition when the
-    style tests it and renders their citations again (``draft.cited`` is updated). Returns the
+    style tests it and renders again those of them whose citation came to the test
+    (``draft.cited`` is updated; the others cannot render otherwise). Returns the
     groups of item keys still ambiguous when the style adds year suffixes (else none) and the
     keys for the ``disambiguate`` condition. ``disambiguate-add-names`` is not done."""
     disambiguate_given_names(parsed, draft)
@@ -1859,9 +1893,11 @@ def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], s
     if tests and groups:
         flagged = {key for group in groups for key in group}
         setattr(draft.bibliography, DISAMBIGUATED, flagged)
-        again = [n for n, c in enumerate(draft.citations) if c.cites[0].key in flagged]
-        for n, text in zip(again, _cite_each(parsed, [draft.citations[n] for n in again]),
-                           strict=True):
+        consulted = getattr(draft.bibliography, CONSULTED)
+        again = [n for n, c in enumerate(draft.citations)
+                 if c.cites[0].key in flagged and c.cites[0].key in consulted]
+        for n, text in zip(again, _cite_each(parsed, [draft.citations[n] for n in again],
+                                             draft.cache), strict=True):
             draft.cited[n] = text
         groups = _alike(draft)
     return (groups if add_suffix else []), flagged
@@ -1888,21 +1924,85 @@ def _registered(parsed: ParsedStyle, source: CiteProcJSON, keys: list[str], outp
     """A bibliography of the items of ``source`` with the items of ``keys`` registered, in that
     order, by a citation each."""
     bibliography = CitationStylesBibliography(parsed.style, source, FORMATTERS[output])
+    setattr(bibliography, OUTPUT, output)
     citations = [Citation([CitationItem(key)]) for key in keys]
     for citation in citations:
         bibliography.register(citation)
     return bibliography, citations
 
 
-def _cite_each(parsed: ParsedStyle, citations: list[Citation]) -> list[str]:
-    """Each citation rendered alone (so in first position), in two processes for many."""
-    def work(part: list[Citation]) -> list[str]:
-        return [str(parsed.style.render_citation(c, [], _no_callback)) for c in part]
-    return citeproc_speed.each(work, citations, parsed.style.root)
+def _cite_each(parsed: ParsedStyle, citations: list[Citation],
+               cache: RenderingCache | None = None) -> list[str]:
+    """Each citation rendered alone (so in first position), in two processes for many, unless
+    the ``cache`` has it; the items whose rendering came to a ``disambiguate`` test join their
+    bibliography's :data:`CONSULTED` set, if it has one (also from the other process)."""
+    def work(part: list[Citation]) -> list[tuple[str, bool]]:
+        return [(str(parsed.style.render_citation(c, [], _no_callback)), _consulted(c))
+                for c in part]
+
+    def render(missing: list[int]) -> list[Any]:
+        return citeproc_speed.each(work, [citations[n] for n in missing], parsed.style.root)
+    cited = [citation.cites[0] for citation in citations]
+    done = (cache or RenderingCache()).each("citation", [item.key for item in cited],
+                                            _states(cited), render)
+    for citation, (_, consulted) in zip(citations, done, strict=True):
+        if consulted:
+            getattr(citation.cites[0].bibliography, CONSULTED).add(citation.cites[0].key)
+    return [text for text, _ in done]
+
+
+def _consulted(citation: Citation) -> bool:
+    """Whether the rendering of a citation's item came to a ``disambiguate`` test."""
+    item = citation.cites[0]
+    return item.key in getattr(item.bibliography, CONSULTED, ())
 
 
 def _no_callback(item: CitationItem) -> None:
     """Every item cited is registered: nothing to report."""
+
+
+OUTPUT = "iombib_output"
+"""The attribute of a bibliography that names its output format (``text``, ``html`` ...)."""
+
+
+def _states(items: list[CitationItem]) -> list[tuple[Any, ...]]:
+    """What the rendering of each item reads of the state of its bibliography, besides the
+    item's data (:class:`RenderingCache` keeps a rendering under it): the output format, the
+    year suffix given, the flags of :data:`DISAMBIGUATED` and :data:`SUBSTITUTED`, and, in a
+    style that prints it, the citation number (the item's place in the bibliography's keys)."""
+    if not items:
+        return []
+    bibliography = items[0].bibliography
+    flagged = getattr(bibliography, DISAMBIGUATED, set())
+    substituted = getattr(bibliography, SUBSTITUTED, set())
+    output = getattr(bibliography, OUTPUT, None)
+    numbered = _numbered(bibliography.style.root)
+    states = []
+    for item in items:
+        suffix = bibliography.source[item.key].get("year_suffix")
+        states.append((output, None if suffix is None else str(suffix), item.key in flagged,
+                       item.key in substituted,
+                       bibliography.keys.index(item.key) if numbered else None))
+    return states
+
+
+def _numbered(root: Any) -> bool:
+    """Whether a style reads the ``citation-number`` variable anywhere."""
+    return any("citation-number" in (element.get("variable") or "").split()
+               for element in root.iter())
+
+
+def _entries(parsed: ParsedStyle, items: list[CitationItem], cache: RenderingCache
+             ) -> list[str | None]:
+    """The bibliography entry of each item (None for one that renders nothing), in two
+    processes for many, unless the ``cache`` has it."""
+    def work(part: list[CitationItem]) -> list[str | None]:
+        return [next((str(text) for text in parsed.style.render_bibliography([item])), None)
+                for item in part]
+
+    def render(missing: list[int]) -> list[Any]:
+        return citeproc_speed.each(work, [items[n] for n in missing], parsed.style.root)
+    return cache.each("entry", [item.key for item in items], _states(items), render)
 
 
 # --------------------------------------------------------------------------- bibliography order
@@ -1919,8 +2019,10 @@ class SortKeys:
     and sixth keys render most of an entry), at most once per item: after year suffixes are
     given, :meth:`again` forgets the keys that read ``year-suffix`` of the items given one."""
 
-    def __init__(self, parsed: ParsedStyle, items: list[CitationItem]) -> None:
+    def __init__(self, parsed: ParsedStyle, items: list[CitationItem],
+                 cache: RenderingCache | None = None) -> None:
         bibliography = parsed.style.root.bibliography
+        self._cache = cache or RenderingCache()
         sort = bibliography.find("cs:sort", bibliography.nsmap)
         self._layout = bibliography.layout
         self._language = _language(parsed.style.root)
@@ -1956,10 +2058,17 @@ class SortKeys:
         return [self._items[n].key for n in _ranked(self._rows, _descending(self._keys))]
 
     def _render(self, k: int, positions: list[int]) -> None:
-        if positions:
-            values = self._keys[k].sort_keys([self._items[n] for n in positions], self._layout)
-            for n, value in zip(positions, values, strict=True):
-                self._rows[n][k] = _comparable(value, self._language, markup=False)
+        if not positions:
+            return
+        chosen = [self._items[n] for n in positions]
+
+        def render(missing: list[int]) -> list[Any]:
+            values = self._keys[k].sort_keys([chosen[n] for n in missing], self._layout)
+            return [_comparable(value, self._language, markup=False) for value in values]
+        values = self._cache.each(f"key {k}", [item.key for item in chosen], _states(chosen),
+                                  render)
+        for n, value in zip(positions, values, strict=True):
+            self._rows[n][k] = value
 
 
 _UNRENDERED = object()
@@ -1973,19 +2082,22 @@ def _descending(keys: list[Any]) -> list[bool]:
 
 def _ranked(rows: list[list[Any]], descending: list[bool]) -> list[int]:
     """The positions of ``rows`` (an item's comparable keys each) in sorted order: key by key,
-    a missing key after any other (also for a descending key), ties in their order. The keys
-    after the first that differs are not read (and may be unrendered)."""
-    def compare(left: int, right: int) -> int:
-        for a, b, down in zip(rows[left], rows[right], descending, strict=True):
-            if a is None or b is None:
-                if a is not b:
-                    return -1 if b is None else 1
-                continue
-            result = (a > b) - (a < b)
-            if result:
-                return -result if down else result
-        return 0
-    return sorted(range(len(rows)), key=functools.cmp_to_key(compare))
+    a missing key after any other (also for a descending key), ties in their order. A key
+    after the first that differs is not compared, so it may be unrendered.
+
+    One stable sort per key, from the last key to the first: the earlier keys decide first,
+    and a key unrendered (taken as missing) is never the one that decides."""
+    order = list(range(len(rows)))
+    for k in reversed(range(len(descending))):
+        column = [row[k] for row in rows]
+        for n, value in enumerate(column):
+            if value is _UNRENDERED:
+                column[n] = None
+        if descending[k]:
+            order.sort(key=lambda n: (column[n] is not None, column[n] or ()), reverse=True)
+        else:
+            order.sort(key=lambda n: (column[n] is None, column[n] or ()))
+    return order
 
 
 def _reads_year_suffix(key: Any) -> bool:
@@ -2027,10 +2139,14 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
               for item in items]
     source = CiteProcJSON(handed)
     keys = [str(item["id"]).lower() for item in handed]
+    cache = RenderingCache.for_style(parsed.path, parsed.locale) \
+        if citeproc_speed.items_independent(parsed.style.root) else RenderingCache()
+    cache.know(handed)
     bibliography, citations = _registered(parsed, source, keys, "text")
-    draft = _Draft(bibliography, citations, _cite_each(parsed, citations))
+    setattr(bibliography, CONSULTED, set())
+    draft = _Draft(bibliography, citations, _cite_each(parsed, citations, cache), cache)
     groups, flagged = disambiguate(parsed, draft)
-    sort_keys = SortKeys(parsed, draft.bibliography.items) \
+    sort_keys = SortKeys(parsed, draft.bibliography.items, cache) \
         if parsed.style.has_bibliography() else None
     order = sort_keys.order() if sort_keys else list(draft.bibliography.keys)
     suffixes = year_suffixes(groups, {key: n for n, key in enumerate(order)})
@@ -2046,7 +2162,8 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
         setattr(bibliography, GIVEN_NAMES, getattr(draft.bibliography, GIVEN_NAMES))
     again = [n for n, key in enumerate(keys) if output != "text" or key in suffixes]
     cited = draft.cited
-    for n, text in zip(again, _cite_each(parsed, [citations[n] for n in again]), strict=True):
+    for n, text in zip(again, _cite_each(parsed, [citations[n] for n in again], cache),
+                       strict=True):
         cited[n] = text
     result.in_text = [(str(item["id"]), text) for item, text in zip(items, cited, strict=True)]
     if sort_keys:
@@ -2054,6 +2171,9 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
         bibliography.items = [registered[key] for key in order]
         bibliography.keys = type(bibliography.keys)(item.key for item in bibliography.items)
         setattr(bibliography, SUBSTITUTED, first_names(parsed, bibliography))
-        for key, text in zip(bibliography.keys, bibliography.bibliography(), strict=True):
-            result.bibliography.append((original.get(key, key), str(text)))
+        for key, text in zip(bibliography.keys, _entries(parsed, bibliography.items, cache),
+                             strict=True):
+            if text is not None:
+                result.bibliography.append((original.get(key, key), text))
+    cache.save()
     return result

@@ -13,8 +13,8 @@ one core.
   once (what citeproc-py changes in the tree as it renders, date-part attributes, is left out);
 - the bibliography's key list answers ``in`` and ``index`` from a dictionary, and a citation of
   one item is not sorted;
-- the sort keys and the entries of a large bibliography, and (through :func:`each`) the in-text
-  citations :mod:`iombib.citeproc_fixes` renders, are rendered by two forked processes, each
+- the sort keys of a large bibliography, and (through :func:`each`) the in-text citations and
+  the entries :mod:`iombib.citeproc_fixes` renders, are rendered by two forked processes, each
   with a copy of the state of the bibliography (registration, and what
   :mod:`iombib.citeproc_fixes` decided, such as year suffixes). A style whose renderings are
   not independent of each other in citeproc-py is rendered in one.
@@ -282,7 +282,7 @@ def _collect(pid: int, read: int) -> list[Any] | None:
 
 
 @_memoized_property
-def _items_independent(root: model.Style) -> bool:
+def items_independent(root: model.Style) -> bool:
     """Whether the style renders each item independently of the items rendered before it.
 
     Not so in citeproc-py 0.11.1 when a localized date (``form="text"`` or ``"numeric"``)
@@ -303,10 +303,10 @@ def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any], root: mode
             sent: Callable[[Any], Any] = lambda x: x) -> list[Any]:
     """``work(items)``, where ``work`` does each item on its own (so that the result is the
     concatenation of its results on two halves): for many items of a style that renders them
-    independently (:func:`_items_independent`), the second half is done by a forked copy of
+    independently (:func:`items_independent`), the second half is done by a forked copy of
     this process and comes back as ``sent`` makes it (``sent(x)`` must be what a caller cannot
     tell from ``x``); if the copy fails, this process does that half too."""
-    if len(items) < PARALLEL_MIN or _cores() < 2 or not _items_independent(root):
+    if len(items) < PARALLEL_MIN or _cores() < 2 or not items_independent(root):
         return work(items)
     half = (len(items) + 1) // 2
     pid, read = _in_child(lambda part: [sent(x) for x in work(part)], items[half:])
@@ -323,22 +323,15 @@ def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any], root: mode
     return [*first, *second]
 
 
-def each(work: Callable[[list[Any]], list[str]], items: list[Any], root: model.Style
-         ) -> list[str]:
-    """``work(items)`` for a ``work`` that renders each item on its own to a ``str`` (an
-    in-text citation, say): while the speed-ups are :func:`enabled`, many items are rendered in
-    two processes (:func:`_in_two`); otherwise, or on another citeproc-py version, in this one."""
+def each(work: Callable[[list[Any]], list[Any]], items: list[Any], root: model.Style
+         ) -> list[Any]:
+    """``work(items)`` for a ``work`` that renders each item on its own (to an in-text
+    citation, say) and gives picklable results: while the speed-ups are :func:`enabled`, many
+    items are rendered in two processes (:func:`_in_two`); otherwise, or on another citeproc-py
+    version, in this one."""
     if _depth == 0:
         return work(items)
     return _in_two(work, items, root)
-
-
-def _bibliography(self: frontend.CitationStylesBibliography) -> list[Any]:
-    """CitationStylesBibliography.bibliography, in two processes (:func:`_in_two`): an entry
-    depends on its item and on the bibliography's state, which the copy shares, not on the
-    entries before it (Layout.render_bibliography renders each item on its own). The second
-    half comes back as ``str`` (every caller takes ``str`` of an entry)."""
-    return _in_two(self.style.render_bibliography, list(self.items), self.style.root, str)
 
 
 def _sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
@@ -377,7 +370,7 @@ def _format(self: model.Formatted, string: Any) -> Any:
     """Formatted.format, which applies five formatting attributes one after the other: for an
     element that has none of them (most), only its conversion of numbers to ``str``. Not for
     date-parts, whose attributes citeproc-py changes as it renders (see
-    :func:`_items_independent`)."""
+    :func:`items_independent`)."""
     if not isinstance(self, model.Date_Part) and _formats_nothing(self):
         return str(string) if isinstance(string, int | float) else string
     return _installed(model.Formatted, "format")(self, string)
@@ -476,7 +469,6 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (source.CitationItem, "reference", property(_reference)),
         (frontend.CitationStylesBibliography, "__init__", _init),
         (frontend.CitationStylesBibliography, "sort", _sort),
-        (frontend.CitationStylesBibliography, "bibliography", _bibliography),
         (model.Key, "sort_keys", _sort_keys),
         (model.Sort, "sort", _sort_items),
         (model.Formatted, "format", _format),
