@@ -228,3 +228,14 @@ def test_name_keys() -> None:
     assert keys({"family": "Gaulle", "given": "Charles", "non-dropping-particle": "de"},
                 True) == ("Gaulle de", "C.", "Charles")
     assert keys({"literal": "IOM"}, False) is None
+
+
+def test_rendering_cache_keeps_given_names_apart() -> None:
+    """A rendering kept by the rendering cache is not reused once the names that expanded it
+    are gone (and the other way round): the expansion is part of the state it is kept under."""
+    parsed = citeproc_fixes.parse(styles.find("chicago-author-date").path, "en-US")
+    alone = CHICAGO_ITEMS[:1]
+    for run in range(2):
+        both = citeproc_fixes.render(parsed, CHICAGO_ITEMS, "html").in_text[0][1]
+        one = citeproc_fixes.render(parsed, alone, "html").in_text[0][1]
+        assert (run, both, one) == (run, "(Marie McAuliffe 2016)", "(McAuliffe 2016)")

@@ -1359,6 +1359,25 @@ class GivenNames:
                 param = 2
         return max(default, param, requested)
 
+    def state_of(self, key: str, reference: Any) -> tuple[Any, ...] | None:
+        """What the renderings of item ``key`` (its data ``reference``) read of this: its
+        requested levels and the registry of its names' families (None when nothing of it
+        applies to the item)."""
+        if key not in self.clashing and key not in self.requested:
+            return None
+        if self.rule == "by-cite":
+            registry = self.local.get(key, {})
+        else:
+            families = {_family_key(name, self.demote_never)
+                        for variable in reference.keys() & _NAME_VARIABLES
+                        for name in reference[variable]}
+            registry = {family: self.registry[family] for family in families
+                        if family in self.registry}
+        return (tuple(sorted(self.requested.get(key, {}).items())),
+                tuple(sorted((family, tuple(sorted((initials, tuple(sorted(given)))
+                                                   for initials, given in forms.items())))
+                             for family, forms in registry.items())))
+
 
 _SPACES = re.compile(r"\s+")
 _LOWER_TAIL = re.compile(r"[,!]* ([^,]+)$")
@@ -1610,8 +1629,8 @@ def disambiguate_given_names(parsed: ParsedStyle, draft: _Draft) -> None:
     if state.clashing:
         setattr(draft.bibliography, GIVEN_NAMES, state)
         again = [n for n, c in enumerate(draft.citations) if c.cites[0].key in cited]
-        for n, text in zip(again, _cite_each(parsed, [draft.citations[n] for n in again]),
-                           strict=True):
+        for n, text in zip(again, _cite_each(parsed, [draft.citations[n] for n in again],
+                                             draft.cache), strict=True):
             draft.cited[n] = text
     if state.rule == "by-cite":
         setattr(draft.bibliography, GIVEN_NAMES, state)
@@ -1834,7 +1853,8 @@ def _resolve(parsed: ParsedStyle, draft: _Draft, state: GivenNames, group: list[
         for key in group:
             state.requested.setdefault(key, {})[(nameset, index)] = level
         texts = dict(zip(changed, _cite_each(parsed, [draft.citations[positions[key]]
-                                                      for key in changed]), strict=True))
+                                                      for key in changed], draft.cache),
+                         strict=True))
         classes: dict[str, list[str]] = {}
         for key in group:
             classes.setdefault(texts.get(key, draft.cited[positions[key]]), []).append(key)
@@ -1968,11 +1988,13 @@ OUTPUT = "iombib_output"
 def _states(items: list[CitationItem]) -> list[tuple[Any, ...]]:
     """What the rendering of each item reads of the state of its bibliography, besides the
     item's data (:class:`RenderingCache` keeps a rendering under it): the output format, the
-    year suffix given, the flags of :data:`DISAMBIGUATED` and :data:`SUBSTITUTED`, and, in a
-    style that prints it, the citation number (the item's place in the bibliography's keys)."""
+    year suffix given, the flags of :data:`DISAMBIGUATED` and :data:`SUBSTITUTED`, in a
+    style that prints it, the citation number (the item's place in the bibliography's keys),
+    and what given-name disambiguation decided for it (:meth:`GivenNames.state_of`)."""
     if not items:
         return []
     bibliography = items[0].bibliography
+    given = getattr(bibliography, GIVEN_NAMES, None)
     flagged = getattr(bibliography, DISAMBIGUATED, set())
     substituted = getattr(bibliography, SUBSTITUTED, set())
     output = getattr(bibliography, OUTPUT, None)
@@ -1982,7 +2004,8 @@ def _states(items: list[CitationItem]) -> list[tuple[Any, ...]]:
         suffix = bibliography.source[item.key].get("year_suffix")
         states.append((output, None if suffix is None else str(suffix), item.key in flagged,
                        item.key in substituted,
-                       bibliography.keys.index(item.key) if numbered else None))
+                       bibliography.keys.index(item.key) if numbered else None,
+                       given.state_of(item.key, item.reference) if given else None))
     return states
 
 
