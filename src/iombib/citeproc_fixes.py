@@ -1241,14 +1241,16 @@ def teach_disambiguate_condition() -> None:
 
     def render(self: model.Choose, item: Any, context: Any = None, delimiter: str = "",
                **kwargs: Any) -> Any:
-        for branch in self.getchildren():
+        for branch in citeproc_speed.children(self):
             verdict = _disambiguate_verdict(branch, item)
+            if verdict is None:
+                verdict = citeproc_speed.passes(branch, item, context)
             if verdict is False:
                 continue
+            if verdict is True:
+                return branch.render_children(item, context=context, delimiter=delimiter,
+                                              **kwargs)
             try:
-                if verdict is True:
-                    return branch.render_children(item, context=context, delimiter=delimiter,
-                                                  **kwargs)
                 return branch.render(item, context=context, delimiter=delimiter, **kwargs)
             except model.ConditionFailed:
                 continue
@@ -1258,10 +1260,16 @@ def teach_disambiguate_condition() -> None:
     model.Choose.render = render
 
 
+@citeproc_speed.memoized_property
+def _tests_disambiguate(branch: Any) -> bool:
+    """Whether a branch of ``cs:choose`` has a ``disambiguate`` test."""
+    return "disambiguate" in branch.attrib
+
+
 def _disambiguate_verdict(branch: Any, item: Any) -> bool | None:
     """For a branch with a ``disambiguate`` test: True to take it, False to skip it, None when
     its other tests decide (also for a branch without that test)."""
-    if "disambiguate" not in branch.attrib:
+    if not _tests_disambiguate(branch):
         return None
     consulted = getattr(item.bibliography, CONSULTED, None)
     if consulted is not None:

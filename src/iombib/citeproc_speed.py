@@ -83,8 +83,9 @@ def _memoized(method: Callable[..., Any]) -> Callable[..., Any]:
     return memoized
 
 
-def _memoized_property(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A method without arguments that raises nothing, answered once per element."""
+def memoized_property(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A method without arguments that raises nothing, answered once per element (until the
+    speed-ups are left: :func:`enabled`)."""
     memo: dict[Any, Any] = {}
     _memos.append(memo)
 
@@ -114,13 +115,17 @@ class _NotFound:
 #   or test;
 # - get_root, get_macro, get_term (style and locale), get_date, get_locale_option: look-ups in
 #   that tree (and in the style's locale list, fixed when the style is parsed);
-# - calls_variable of Parent and Text: a walk of the element's subtree (and macros).
+# - calls_variable of Parent and Text: a walk of the element's subtree (and macros);
+# - SomewhatObjectifiedElement.__getattr__ (``element.layout``, ``element.sort`` ...): the first
+#   child of that name; Names.substitute: the first ``cs:substitute`` child.
 _PROPERTIES: list[tuple[type, str]] = [
     (model.CitationStylesElement, "get_root"),
     (model.Parent, "calls_variable"),
     (model.Text, "calls_variable"),
+    (model.Names, "substitute"),
 ]
 _PATCHES: list[tuple[type, str]] = [
+    (model.SomewhatObjectifiedElement, "__getattr__"),
     (model.CitationStylesElement, "xpath_search"),
     (model.CitationStylesElement, "get_macro"),
     (model.CitationStylesElement, "get_term"),
@@ -281,7 +286,7 @@ def _collect(pid: int, read: int) -> list[Any] | None:
     return done
 
 
-@_memoized_property
+@memoized_property
 def items_independent(root: model.Style) -> bool:
     """Whether the style renders each item independently of the items rendered before it.
 
@@ -359,7 +364,7 @@ _PLAIN_FORMAT = (("font-style", "normal"), ("font-variant", "normal"), ("font-we
                  ("text-decoration", "none"), ("vertical-align", "baseline"))
 
 
-@_memoized_property
+@memoized_property
 def _formats_nothing(self: model.Formatted) -> bool:
     """Whether Formatted.format of this element leaves text as it is (no font or decoration
     attribute other than its default)."""
@@ -382,18 +387,17 @@ _IF_TESTS = {"type": "_type", "variable": "_variable", "is-numeric": "_is_numeri
 """The tests of ``cs:if`` that If.render makes, in its order, and the methods that make them."""
 
 
-@_memoized_property
+@memoized_property
 def _if_plan(self: model.If) -> tuple[tuple[str, ...], str | None]:
     """The tests an ``if`` or ``else-if`` has (in the order If.render makes them) and its
     ``match``."""
     return tuple(name for name in _IF_TESTS if name in self.attrib), self.get("match")
 
 
-def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = "",
-               **kwargs: Any) -> Any:
-    """If.render, with the element's tests and match read once instead of per item (Chicago
-    tests some 370 conditions per entry). A patch of Choose.render, such as the one of
-    :mod:`iombib.citeproc_fixes` for the ``disambiguate`` test, still calls it."""
+def _if_passes(self: model.If, item: Any, context: Any) -> bool:
+    """The outcome of the tests of an ``if`` or ``else-if`` for ``item``, as If.render decides
+    it, with the element's tests and match read once instead of per item (Chicago tests some
+    370 conditions per entry)."""
     tests, match = _if_plan(self)
     results: list[Any] = []
     for test in tests:
@@ -402,14 +406,125 @@ def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = 
         else:
             results += getattr(self, _IF_TESTS[test])(item)
     if match == "any":
-        result = any(results)
-    elif match == "none":
-        result = not any(results)
-    else:
-        result = all(results)
-    if not result:
+        return any(results)
+    if match == "none":
+        return not any(results)
+    return all(results)
+
+
+def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = "",
+               **kwargs: Any) -> Any:
+    """If.render, by :func:`_if_passes`."""
+    if not _if_passes(self, item, context):
         raise model.ConditionFailed
     return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
+
+
+def passes(branch: Any, item: Any, context: Any) -> bool | None:
+    """Whether a branch of ``cs:choose`` (``if``, ``else-if`` or ``else``) is taken for
+    ``item`` by its tests, while the speed-ups are :func:`enabled`; None otherwise (then its
+    ``render`` tests, and raises ConditionFailed when they fail). A patch of Choose.render,
+    such as the one of :mod:`iombib.citeproc_fixes` for the ``disambiguate`` test, asks this
+    instead of catching an exception for each branch not taken."""
+    if _depth == 0:
+        return None
+    return _if_passes(branch, item, context) if isinstance(branch, model.If) else True
+
+
+@memoized_property
+def children(self: model.CitationStylesElement) -> tuple[Any, ...]:
+    """The child elements of a style element (read once per rendering of the speed-ups)."""
+    return tuple(self.iterchildren())
+
+
+@memoized_property
+def _child_plan(self: model.Parent) -> tuple[tuple[Any, bool, bool], ...]:
+    """Each child of an element, with whether it is a ``cs:choose`` (which is handed the
+    enclosing delimiter) and whether it calls a variable (Group.process asks)."""
+    return tuple((child, isinstance(child, model.Choose), child.calls_variable())
+                 for child in children(self))
+
+
+def _render_children(self: model.Parent, item: Any, delimiter: str = "", **kwargs: Any
+                     ) -> Any:
+    """Parent.render_children over the children found once (:func:`_child_plan`)."""
+    output = []
+    for child, choose, _ in _child_plan(self):
+        try:
+            text = (child.render(item, delimiter=delimiter, **kwargs) if choose
+                    else child.render(item, **kwargs))
+        except source.VariableError:
+            continue
+        if text is not None:
+            output.append(text)
+    return model.join(output, delimiter) if output else None
+
+
+def _group_process(self: model.Group, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    """Group.process over the children found once (:func:`_child_plan`): the group is
+    suppressed (VariableError) when it renders nothing, or when it calls variables and none
+    of the children that call one rendered."""
+    output = []
+    variable_called = variable_rendered = False
+    delimiter = _delimiter(self)
+    for child, choose, calls in _child_plan(self):
+        variable_called = variable_called or calls
+        try:
+            text = (child.render(item, context=context, delimiter=delimiter, **kwargs)
+                    if choose else child.render(item, context=context, **kwargs))
+        except source.VariableError:
+            continue
+        if text is not None:
+            output.append(text)
+            variable_rendered = variable_rendered or calls
+    if output and (not variable_called or variable_rendered):
+        return self.join(output)
+    raise source.VariableError
+
+
+@memoized_property
+def _delimiter(self: model.Group) -> str:
+    return self.get("delimiter", "")
+
+
+_TEXT_KINDS = ("variable", "macro", "term", "value")
+
+
+@memoized_property
+def _text_kind(self: model.Text) -> str | None:
+    """What a ``cs:text`` renders: the first of its attributes ``variable``, ``macro``,
+    ``term`` and ``value`` (as Text.process looks for them)."""
+    return next((kind for kind in _TEXT_KINDS if kind in self.attrib), None)
+
+
+@memoized_property
+def _default_language(self: model.Text) -> str:
+    return self.get_root().get("default-locale", "en")[:2]
+
+
+def _text_process(self: model.Text, item: Any, context: Any = None, **kwargs: Any
+                  ) -> tuple[Any, str]:
+    """Text.process with what the element renders found once (:func:`_text_kind`), and the
+    item's language read without raising an exception when it has none."""
+    kind = _text_kind(self)
+    if kind is None:
+        return _installed(model.Text, "process")(self, item, context, **kwargs)
+    if context is None:
+        context = self
+    try:
+        language = dict.get(item.reference, "language", _MISSING)
+    except source.VariableError:
+        language = _MISSING
+    language = _default_language(self) if language is _MISSING else language[:2]
+    if kind == "variable":
+        text = self._variable(item, context)
+    elif kind == "macro":
+        text = self.get_macro(self.get("macro")).render(item, context)
+    elif kind == "term":
+        text = self._term(item)
+    else:
+        text = model.String(self.preformat(self.get("value")))
+    return text, language
 
 
 @_memoized
@@ -428,7 +543,7 @@ def _name_option(self: model.Name, name: str, context: Any = None,
     return _installed(model.Name, "get_option")(self, name, context, sort_options)
 
 
-@_memoized_property
+@memoized_property
 def _if_types(self: model.If) -> tuple[str, ...]:
     """The lower-cased types an ``if type="..."`` tests."""
     return tuple(kind.lower() for kind in self.get("type").split())
@@ -443,7 +558,7 @@ def _if_type(self: model.If, item: Any) -> list[bool]:
     return [name == kind for name in types]
 
 
-@_memoized_property
+@memoized_property
 def _if_variables(self: model.If) -> tuple[str, ...]:
     """The variables an ``if variable="..."`` tests, as citeproc-py names them."""
     return tuple(name.replace("-", "_") for name in self.get("variable").split())
@@ -463,7 +578,7 @@ def _replacements() -> list[tuple[type, str, Any]]:
     """Each patched class and method name with its replacement, made once."""
     found: list[tuple[type, str, Any]] = [
         (cls, name, _memoized(cls.__dict__[name])) for cls, name in _PATCHES]
-    found += [(cls, name, _memoized_property(cls.__dict__[name])) for cls, name in _PROPERTIES]
+    found += [(cls, name, memoized_property(cls.__dict__[name])) for cls, name in _PROPERTIES]
     found += [
         (model.CitationStylesElement, "get_formatter", _get_formatter),
         (source.CitationItem, "reference", property(_reference)),
@@ -474,6 +589,9 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Formatted, "format", _format),
         (model.Name, "get_option", _name_option),
         (model.If, "render", _if_render),
+        (model.Parent, "render_children", _render_children),
+        (model.Group, "process", _group_process),
+        (model.Text, "process", _text_process),
         (model.If, "_type", _if_type),
         (model.If, "_variable", _if_variable),
         (source.CustomDict, "__getitem__", _getitem),
