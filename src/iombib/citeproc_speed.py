@@ -388,20 +388,31 @@ _IF_TESTS = {"type": "_type", "variable": "_variable", "is-numeric": "_is_numeri
 
 
 @memoized_property
-def _if_plan(self: model.If) -> tuple[tuple[str, ...], str | None]:
-    """The tests an ``if`` or ``else-if`` has (in the order If.render makes them) and its
-    ``match``."""
-    return tuple(name for name in _IF_TESTS if name in self.attrib), self.get("match")
+def _if_plan(self: model.If) -> tuple[tuple[str, ...], str | None, tuple[str, ...],
+                                      tuple[str, ...]]:
+    """The tests an ``if`` or ``else-if`` has (in the order If.render makes them), its
+    ``match``, the lower-cased types its ``type`` test names and the variables its
+    ``variable`` test names, as citeproc-py names them."""
+    return (tuple(name for name in _IF_TESTS if name in self.attrib), self.get("match"),
+            tuple(kind.lower() for kind in self.get("type", "").split()),
+            tuple(name.replace("-", "_") for name in self.get("variable", "").split()))
 
 
 def _if_passes(self: model.If, item: Any, context: Any) -> bool:
     """The outcome of the tests of an ``if`` or ``else-if`` for ``item``, as If.render decides
-    it, with the element's tests and match read once instead of per item (Chicago tests some
-    370 conditions per entry)."""
-    tests, match = _if_plan(self)
+    it (and If._type and If._variable test), with the element's tests, match, types and
+    variables read once instead of per item (Chicago tests some 370 conditions per entry)."""
+    tests, match, types, variables = _if_plan(self)
     results: list[Any] = []
     for test in tests:
-        if test == "position":
+        if test == "type":
+            kind = item.reference.type
+            results += [name == kind for name in types]
+        elif test == "variable":
+            reference = item.reference
+            results += [("locator" in item) if name == "locator" else (name in reference)
+                        for name in variables]
+        elif test == "position":
             results += self._position(item, context)
         else:
             results += getattr(self, _IF_TESTS[test])(item)
@@ -543,33 +554,6 @@ def _name_option(self: model.Name, name: str, context: Any = None,
     return _installed(model.Name, "get_option")(self, name, context, sort_options)
 
 
-@memoized_property
-def _if_types(self: model.If) -> tuple[str, ...]:
-    """The lower-cased types an ``if type="..."`` tests."""
-    return tuple(kind.lower() for kind in self.get("type").split())
-
-
-def _if_type(self: model.If, item: Any) -> list[bool]:
-    """If._type with the element's types split once."""
-    types = _if_types(self)
-    if not types:
-        return []
-    kind = item.reference.type
-    return [name == kind for name in types]
-
-
-@memoized_property
-def _if_variables(self: model.If) -> tuple[str, ...]:
-    """The variables an ``if variable="..."`` tests, as citeproc-py names them."""
-    return tuple(name.replace("-", "_") for name in self.get("variable").split())
-
-
-def _if_variable(self: model.If, item: Any) -> list[bool]:
-    """If._variable with the element's variables split once."""
-    return [("locator" in item) if name == "locator" else (name in item.reference)
-            for name in _if_variables(self)]
-
-
 # --------------------------------------------------------------------------- switching
 
 
@@ -592,8 +576,6 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Parent, "render_children", _render_children),
         (model.Group, "process", _group_process),
         (model.Text, "process", _text_process),
-        (model.If, "_type", _if_type),
-        (model.If, "_variable", _if_variable),
         (source.CustomDict, "__getitem__", _getitem),
         (source.CustomDict, "__getattr__", _getattr),
     ]
