@@ -1127,7 +1127,7 @@ def date_sort_string(value: Any, parts: list[str]) -> str:
 sort_dates_as_dates()
 
 
-def sort_names_without_and() -> None:
+def sort_names_as_citeproc_js() -> None:
     """Fix: citeproc-py 0.11.1 renders the names of a macro sort key as it prints them, with
     the "and" term: "International Organization for Migration and Swiss Red Cross" sorts as
     "...Migration and Swiss" (before "...Migration. Global ..."). citeproc-js joins the names
@@ -1135,23 +1135,35 @@ def sort_names_without_and() -> None:
 
     ``Name.process`` is wrapped once to render without ``and`` while a macro sort key is
     rendered (:func:`sort_dates_as_dates` notes when; citeproc-py's own sort options are lost
-    at the first ``cs:text`` that calls a macro)."""
-    if getattr(model.Name.process, "sorts_without_and", False):
+    at the first ``cs:text`` that calls a macro).
+
+    The names that et-al abbreviation leaves out are left out of the key with their "et al."
+    too, as citeproc-js does: MLA sorts "Smith, John, et al." as "Smith, John", so before
+    "Smith, John" if its title comes first."""
+    if getattr(model.Name.process, "sorts_as_citeproc_js", False):
         return
     inner = model.Name.process
 
     def process(self: model.Name, item: Any, variable: str, context: Any = None,
                 sort_options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        if _key_dates is not None:
-            sort_options = {**(sort_options or {}), "and": None}
+        if _key_dates is None:
+            return inner(self, item, variable, context, sort_options, **kwargs)
+        sort_options = {**(sort_options or {}), "and": None}
+        names = item.reference.get(variable, [])
+        least = self.get_option("et-al-min", context, sort_options)
+        if (len(names) > 1 and least and len(names) >= least
+                and self.get_option("form", context, sort_options) != "count"
+                and not self.get_option("et-al-use-last", context, sort_options)):
+            shown = names[:self.get_option("et-al-use-first", context, sort_options)]
+            item, sort_options["et-al-min"] = _Renamed(item, variable, shown), 0
         return inner(self, item, variable, context, sort_options, **kwargs)
 
     process.__doc__ = inner.__doc__
-    process.sorts_without_and = True  # type: ignore[attr-defined]
+    process.sorts_as_citeproc_js = True  # type: ignore[attr-defined]
     model.Name.process = process
 
 
-sort_names_without_and()
+sort_names_as_citeproc_js()
 
 
 _MARKUP = re.compile(r"</?[a-z][^>]*>")
@@ -1472,13 +1484,23 @@ def expand_given_names() -> None:
 
     def process(self: model.Name, item: Any, variable: str, context: Any = None,
                 sort_options: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        bibliography = getattr(item, "bibliography", None)
+        state = getattr(bibliography, GIVEN_NAMES, None)
+        added = getattr(bibliography, ADDED_NAMES, {}).get(item.key) \
+            if _key_dates is None else None
+        if added and _entry is not None and _entry.key == item.key \
+                and not _entries_add_names(self.get_root()):
+            added = None
+        requested = state.requested.get(item.key) \
+            if state is not None and _key_dates is None else None
+        nameset = _next_nameset(item.key) if requested is not None or added else 0
+        if added and nameset in added:
+            sort_options = _with_names_added(self, item, variable, context, sort_options,
+                                             added[nameset])
         if _observed is not None and (_key_dates is None or _observing_keys):
             _observe(self, item, variable, context, sort_options)
-        state = getattr(getattr(item, "bibliography", None), GIVEN_NAMES, None)
         if state is None or _key_dates is not None:
             return inner(self, item, variable, context, sort_options, **kwargs)
-        requested = state.requested.get(item.key)
-        nameset = _next_nameset(item.key) if requested is not None else 0
         names = item.reference.get(variable, [])
         if (requested is None and item.key not in state.clashing) or not names:
             return inner(self, item, variable, context, sort_options, **kwargs)
@@ -1517,6 +1539,37 @@ def expand_given_names() -> None:
     render_citation.__doc__ = _render_citation.__doc__
     model.Name.process = process
     model.Layout.render_citation = render_citation
+
+
+ADDED_NAMES = "iombib_added_names"
+"""The attribute of a bibliography that holds, per item key, the number of names
+:func:`disambiguate_add_names` shows of each of its namesets (the n-th names variable a
+rendering of the item renders)."""
+
+
+@citeproc_speed.memoized_property
+def _entries_add_names(root: Any) -> bool:
+    """Whether the bibliography entries show the names :func:`disambiguate_add_names` added
+    to their citations: as citeproc-js does, only in a style that also adds given names."""
+    return str(root.citation.get("disambiguate-add-givenname", "false")).lower() == "true"
+
+
+def _with_names_added(element: model.Name, item: Any, variable: str, context: Any,
+                      sort_options: dict[str, Any] | None, count: int
+                      ) -> dict[str, Any] | None:
+    """The options with which a names element that abbreviates ``variable`` with et-al shows
+    at least ``count`` names (all of them, without "et al.", when that is every name); the
+    options as they are for an element that shows them all or counts them."""
+    def option(name: str) -> Any:
+        return element.get_option(name, context, sort_options)
+    names = item.reference.get(variable, [])
+    least = option("et-al-min")
+    if option("form") == "count" or len(names) < 2 or not least or len(names) < least:
+        return sort_options
+    count = max(count, option("et-al-use-first"))
+    if count >= len(names):
+        return {**(sort_options or {}), "et-al-min": 0}
+    return {**(sort_options or {}), "et-al-use-first": count}
 
 
 def _next_nameset(key: str) -> int:
@@ -1615,9 +1668,9 @@ def disambiguate_given_names(parsed: ParsedStyle, draft: _Draft) -> None:
     from the few items with a name whose family is met in several forms (their citations and
     sort keys are rendered to see which of their names are rendered).
 
-    Not done as citeproc-js does: the names ``disambiguate-add-names`` would add (so by-cite
-    expands only the names shown); with ``by-cite``, citeproc-js carries the level reached
-    and the ``disambiguate`` condition over to the citations it set apart earlier (its
+    By-cite expands the names shown, with those :func:`disambiguate_add_names` added (which
+    runs first). Not done as citeproc-js does: with ``by-cite``, citeproc-js carries the
+    level reached and the ``disambiguate`` condition over to the citations it set apart earlier (its
     forward-only ``base`` is shared by the lists it splits a group into), so that one told
     apart by its initials may still print its given name and the disambiguating text, and
     two may stay alike; with a global rule and no ``disambiguate-add-names``, it gives year
@@ -1813,7 +1866,6 @@ def _by_cite(parsed: ParsedStyle, draft: _Draft, state: GivenNames, add_names: b
     :func:`disambiguate_given_names`). Only the citations of items with a given name whose
     family name the citation reads are rendered again (a group of IOM's reports of one year
     has none), and only where a step can change them."""
-    global _observed
     positions = {c.cites[0].key: n for n, c in enumerate(draft.citations)}
     for group in _alike(draft):
         text = draft.cited[positions[group[0]]].lower()
@@ -1823,13 +1875,7 @@ def _by_cite(parsed: ParsedStyle, draft: _Draft, state: GivenNames, add_names: b
             for variable in reference.keys() & _NAME_VARIABLES for name in reference[variable])]
         if not named:
             continue
-        _observed = {}
-        try:
-            for key in named:
-                parsed.style.render_citation(draft.citations[positions[key]], [], _no_callback)
-            shapes = {key: _observed.get(key, []) for key in named}
-        finally:
-            _observed = None
+        shapes = _shapes(parsed, draft, named, positions)
         steps = []
         for nameset in range(max(len(shape) for shape in shapes.values())):
             present = [shape[nameset] for shape in shapes.values() if len(shape) > nameset]
@@ -1841,6 +1887,92 @@ def _by_cite(parsed: ParsedStyle, draft: _Draft, state: GivenNames, add_names: b
                     if level == 2 or marked:  # level 1 is 2 without initials to show
                         steps.append((nameset, index, level))
         _resolve(parsed, draft, state, group, steps, shapes, positions)
+
+
+def _shapes(parsed: ParsedStyle, draft: _Draft, keys: list[str], positions: dict[str, int]
+            ) -> dict[str, list[tuple[str, int, int, bool]]]:
+    """The names variables the citation of each item of ``keys`` renders (see
+    :data:`_observed`), seen by rendering them."""
+    global _observed
+    _observed = {}
+    try:
+        for key in keys:
+            parsed.style.render_citation(draft.citations[positions[key]], [], _no_callback)
+        return {key: _observed.get(key, []) for key in keys}
+    finally:
+        _observed = None
+
+
+def disambiguate_add_names(parsed: ParsedStyle, draft: _Draft) -> None:
+    """Fix: citeproc-py 0.11.1 ignores ``disambiguate-add-names`` (CSL's first step of
+    disambiguation), so APA cites "Smith, Jones and Brown (2020)" and "Smith, Lee and Brown
+    (2020)" alike, as "(Smith et al., 2020a)" and "(Smith et al., 2020b)", where citeproc-js
+    cites "(Smith, Jones, et al., 2020)" and "(Smith, Lee, et al., 2020)".
+
+    For each group of citations that read alike, the names that et-al abbreviation hides are
+    added one at a time, nameset by nameset (:func:`_add_names`), to the citations that hide
+    some; the first count that tells some of them apart is kept, and those still alike go on
+    with more names. A count that tells none apart is taken back. The counts kept are the
+    bibliography's :data:`ADDED_NAMES`, which the entries render too where the style also
+    adds given names, as citeproc-js does (MLA's entry then names "Smith, John, Kate Jones,
+    et al."; :func:`_entries_add_names`)."""
+    if str(parsed.style.root.citation.get("disambiguate-add-names", "false")).lower() \
+            != "true":
+        return
+    added: dict[str, dict[int, int]] = {}
+    setattr(draft.bibliography, ADDED_NAMES, added)
+    positions = {c.cites[0].key: n for n, c in enumerate(draft.citations)}
+    for group in _alike(draft):
+        shapes = _shapes(parsed, draft, group, positions)
+        totals = {key: [len(draft.citations[positions[key]].cites[0].reference.get(
+            variable.replace("-", "_"), ())) for variable, *_ in shape]
+            for key, shape in shapes.items()}
+        steps = [(nameset, count)
+                 for nameset in range(max(len(shape) for shape in shapes.values()))
+                 for count in range(
+                     min(shape[nameset][1] for shape in shapes.values() if len(shape) > nameset)
+                     + 1,
+                     max(total[nameset] for total in totals.values() if len(total) > nameset)
+                     + 1)]
+        _add_names(parsed, draft, added, group, steps, shapes, totals, positions)
+    if not added:
+        delattr(draft.bibliography, ADDED_NAMES)
+
+
+def _add_names(parsed: ParsedStyle, draft: _Draft, added: dict[str, dict[int, int]],
+               group: list[str], steps: list[tuple[int, int]],
+               shapes: dict[str, list[tuple[str, int, int, bool]]],
+               totals: dict[str, list[int]], positions: dict[str, int]) -> None:
+    """Try ``steps`` (nameset, names shown) in turn on the citations of ``group``, which read
+    alike: the first that tells some apart is kept, and those still alike go on with the
+    steps after it. A step renders again only the citations that hide names there."""
+    for n, (nameset, count) in enumerate(steps):
+        changed = [key for key in group if len(shapes[key]) > nameset
+                   and shapes[key][nameset][1] < min(count, totals[key][nameset])]
+        if not changed:
+            continue
+        before = {key: dict(added.get(key, {})) for key in changed}
+        for key in changed:
+            added.setdefault(key, {})[nameset] = count
+        texts = dict(zip(changed, _cite_each(parsed, [draft.citations[positions[key]]
+                                                      for key in changed], draft.cache),
+                         strict=True))
+        classes: dict[str, list[str]] = {}
+        for key in group:
+            classes.setdefault(texts.get(key, draft.cited[positions[key]]), []).append(key)
+        if len(classes) > 1:
+            for key, text in texts.items():
+                draft.cited[positions[key]] = text
+            for keys in classes.values():
+                if len(keys) > 1:
+                    _add_names(parsed, draft, added, keys, steps[n + 1:], shapes, totals,
+                               positions)
+            return
+        for key, counts in before.items():
+            if counts:
+                added[key] = counts
+            else:
+                added.pop(key, None)
 
 
 def _resolve(parsed: ParsedStyle, draft: _Draft, state: GivenNames, group: list[str],
@@ -1894,7 +2026,8 @@ def _shows_given(reference: Any, shape: Any, nameset: int, index: int) -> bool:
 def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], set[str]]:
     """Fix: citeproc-py 0.11.1 does no disambiguation, so works by the same authors in the
     same year are cited alike ("IOM, 2017" for all of them). CSL (and citeproc-js) resolves
-    citations that render alike, once every item is registered: first by given names
+    citations that render alike, once every item is registered: first by adding the names
+    et-al abbreviation hides (:func:`disambiguate_add_names`), then by given names
     (:func:`disambiguate_given_names`, which also expands names that are ambiguous across
     citations), then by the ``disambiguate`` condition, then, with
     ``disambiguate-add-year-suffix``, by a year suffix ("2017a", "2017b") given in the order
@@ -1906,7 +2039,8 @@ def disambiguate(parsed: ParsedStyle, draft: _Draft) -> tuple[list[list[str]], s
     style tests it and renders again those of them whose citation came to the test
     (``draft.cited`` is updated; the others cannot render otherwise). Returns the
     groups of item keys still ambiguous when the style adds year suffixes (else none) and the
-    keys for the ``disambiguate`` condition. ``disambiguate-add-names`` is not done."""
+    keys for the ``disambiguate`` condition."""
+    disambiguate_add_names(parsed, draft)
     disambiguate_given_names(parsed, draft)
     root = parsed.style.root
     add_suffix = str(root.citation.get_option("disambiguate-add-year-suffix")) == "true"
@@ -1998,11 +2132,13 @@ def _states(items: list[CitationItem]) -> list[tuple[Any, ...]]:
     item's data (:class:`RenderingCache` keeps a rendering under it): the output format, the
     year suffix given, the flags of :data:`DISAMBIGUATED` and :data:`SUBSTITUTED`, in a
     style that prints it, the citation number (the item's place in the bibliography's keys),
-    and what given-name disambiguation decided for it (:meth:`GivenNames.state_of`)."""
+    what given-name disambiguation decided for it (:meth:`GivenNames.state_of`) and the
+    names :func:`disambiguate_add_names` added to it."""
     if not items:
         return []
     bibliography = items[0].bibliography
     given = getattr(bibliography, GIVEN_NAMES, None)
+    added = getattr(bibliography, ADDED_NAMES, {})
     flagged = getattr(bibliography, DISAMBIGUATED, set())
     substituted = getattr(bibliography, SUBSTITUTED, set())
     output = getattr(bibliography, OUTPUT, None)
@@ -2013,10 +2149,12 @@ def _states(items: list[CitationItem]) -> list[tuple[Any, ...]]:
         states.append((output, None if suffix is None else str(suffix), item.key in flagged,
                        item.key in substituted,
                        bibliography.keys.index(item.key) if numbered else None,
-                       given.state_of(item.key, item.reference) if given else None))
+                       given.state_of(item.key, item.reference) if given else None,
+                       tuple(sorted(added[item.key].items())) if item.key in added else None))
     return states
 
 
+@citeproc_speed.memoized_property
 def _numbered(root: Any) -> bool:
     """Whether a style reads the ``citation-number`` variable anywhere."""
     return any("citation-number" in (element.get("variable") or "").split()
@@ -2189,8 +2327,9 @@ def render(parsed: ParsedStyle, items: list[dict[str, Any]], output: str) -> Ren
         order = sort_keys.order()  # before the output format's bibliography changes the format
     bibliography, citations = _registered(parsed, source, keys, output)
     setattr(bibliography, DISAMBIGUATED, flagged)
-    if hasattr(draft.bibliography, GIVEN_NAMES):
-        setattr(bibliography, GIVEN_NAMES, getattr(draft.bibliography, GIVEN_NAMES))
+    for decided in (GIVEN_NAMES, ADDED_NAMES):
+        if hasattr(draft.bibliography, decided):
+            setattr(bibliography, decided, getattr(draft.bibliography, decided))
     again = [n for n, key in enumerate(keys) if output != "text" or key in suffixes]
     cited = draft.cited
     for n, text in zip(again, _cite_each(parsed, [citations[n] for n in again], cache),
