@@ -1892,15 +1892,21 @@ def _by_cite(parsed: ParsedStyle, draft: _Draft, state: GivenNames, add_names: b
 def _shapes(parsed: ParsedStyle, draft: _Draft, keys: list[str], positions: dict[str, int]
             ) -> dict[str, list[tuple[str, int, int, bool]]]:
     """The names variables the citation of each item of ``keys`` renders (see
-    :data:`_observed`), seen by rendering them."""
-    global _observed
-    _observed = {}
-    try:
-        for key in keys:
-            parsed.style.render_citation(draft.citations[positions[key]], [], _no_callback)
-        return {key: _observed.get(key, []) for key in keys}
-    finally:
-        _observed = None
+    :data:`_observed`), seen by rendering them, unless the draft's cache has them."""
+    citations = [draft.citations[positions[key]] for key in keys]
+
+    def render(missing: list[int]) -> list[Any]:
+        global _observed
+        _observed = {}
+        try:
+            for n in missing:
+                parsed.style.render_citation(citations[n], [], _no_callback)
+            return [_observed.get(keys[n], []) for n in missing]
+        finally:
+            _observed = None
+    found = draft.cache.each("names shown", keys, _states([c.cites[0] for c in citations]),
+                             render)
+    return dict(zip(keys, found, strict=True))
 
 
 def disambiguate_add_names(parsed: ParsedStyle, draft: _Draft) -> None:
@@ -1919,10 +1925,17 @@ def disambiguate_add_names(parsed: ParsedStyle, draft: _Draft) -> None:
     if str(parsed.style.root.citation.get("disambiguate-add-names", "false")).lower() \
             != "true":
         return
+    least = _least_et_al(parsed.style.root)
+    if least is None:
+        return
     added: dict[str, dict[int, int]] = {}
     setattr(draft.bibliography, ADDED_NAMES, added)
     positions = {c.cites[0].key: n for n, c in enumerate(draft.citations)}
     for group in _alike(draft):
+        if not any(len(names) >= least for key in group for variable, names in
+                   draft.citations[positions[key]].cites[0].reference.items()
+                   if variable in _NAME_VARIABLES):
+            continue  # no citation of the group can hide names
         shapes = _shapes(parsed, draft, group, positions)
         totals = {key: [len(draft.citations[positions[key]].cites[0].reference.get(
             variable.replace("-", "_"), ())) for variable, *_ in shape]
@@ -1937,6 +1950,15 @@ def disambiguate_add_names(parsed: ParsedStyle, draft: _Draft) -> None:
         _add_names(parsed, draft, added, group, steps, shapes, totals, positions)
     if not added:
         delattr(draft.bibliography, ADDED_NAMES)
+
+
+def _least_et_al(root: Any) -> int | None:
+    """The fewest names that the style abbreviates with et-al anywhere (at least 2), None for a
+    style that never does (a bound: which names elements cite is not looked at)."""
+    found = [int(value) for element in root.iter() if isinstance(element.tag, str)
+             for value in (element.get("et-al-min"),) if value and value.isdigit()
+             and int(value) > 0]
+    return max(2, min(found)) if found else None
 
 
 def _add_names(parsed: ParsedStyle, draft: _Draft, added: dict[str, dict[int, int]],
