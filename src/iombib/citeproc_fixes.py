@@ -15,6 +15,7 @@ import functools
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -1965,17 +1966,39 @@ def _add_names(parsed: ParsedStyle, draft: _Draft, added: dict[str, dict[int, in
                group: list[str], steps: list[tuple[int, int]],
                shapes: dict[str, list[tuple[str, int, int, bool]]],
                totals: dict[str, list[int]], positions: dict[str, int]) -> None:
-    """Try ``steps`` (nameset, names shown) in turn on the citations of ``group``, which read
-    alike: the first that tells some apart is kept, and those still alike go on with the
-    steps after it. A step renders again only the citations that hide names there."""
-    for n, (nameset, count) in enumerate(steps):
-        changed = [key for key in group if len(shapes[key]) > nameset
+    """Try ``steps`` (nameset, names shown) on the citations of ``group``, which read alike
+    (:func:`_split`). A step renders again only the citations that hide names there."""
+    def take(step: tuple[int, int], keys: list[str]) -> tuple[list[str], Callable[[], None]]:
+        nameset, count = step
+        changed = [key for key in keys if len(shapes[key]) > nameset
                    and shapes[key][nameset][1] < min(count, totals[key][nameset])]
-        if not changed:
-            continue
         before = {key: dict(added.get(key, {})) for key in changed}
         for key in changed:
             added.setdefault(key, {})[nameset] = count
+
+        def undo() -> None:
+            for key, counts in before.items():
+                if counts:
+                    added[key] = counts
+                else:
+                    added.pop(key, None)
+        return changed, undo
+    _split(parsed, draft, group, steps, positions, take)
+
+
+def _split(parsed: ParsedStyle, draft: _Draft, group: list[str], steps: list[Any],
+           positions: dict[str, int],
+           take: Callable[[Any, list[str]], tuple[list[str], Callable[[], None]]]) -> None:
+    """Try ``steps`` in turn on the citations of ``group``, which read alike: ``take`` applies
+    a step to the citations of some keys and gives those it can change and how to undo it.
+    The first step that tells some apart is kept (``draft.cited`` updated), and the citations
+    that still read alike go on with the steps after it; a step that tells none apart is
+    undone."""
+    for n, step in enumerate(steps):
+        changed, undo = take(step, group)
+        if not changed:
+            undo()
+            continue
         texts = dict(zip(changed, _cite_each(parsed, [draft.citations[positions[key]]
                                                       for key in changed], draft.cache),
                          strict=True))
@@ -1987,51 +2010,38 @@ def _add_names(parsed: ParsedStyle, draft: _Draft, added: dict[str, dict[int, in
                 draft.cited[positions[key]] = text
             for keys in classes.values():
                 if len(keys) > 1:
-                    _add_names(parsed, draft, added, keys, steps[n + 1:], shapes, totals,
-                               positions)
+                    _split(parsed, draft, keys, steps[n + 1:], positions, take)
             return
-        for key, counts in before.items():
-            if counts:
-                added[key] = counts
-            else:
-                added.pop(key, None)
+        undo()
 
 
 def _resolve(parsed: ParsedStyle, draft: _Draft, state: GivenNames, group: list[str],
              steps: list[tuple[int, int, int]],
              shapes: dict[str, list[tuple[str, int, int, bool]]],
              positions: dict[str, int]) -> None:
-    """Try ``steps`` (nameset, name position, level) in turn on the citations of ``group``,
-    which read alike: the first that tells some apart is kept, and the citations that still
-    read alike go on with the steps after it. A step renders again only the citations that
-    show a given name at its position (``shapes``: the names variables each renders)."""
-    for n, (nameset, index, level) in enumerate(steps):
-        changed = [key for key in group if _shows_given(
+    """Try ``steps`` (nameset, name position, level) on the citations of ``group``, which
+    read alike (:func:`_split`). A step renders again only the citations that show a given
+    name at its position (``shapes``: the names variables each renders)."""
+    def take(step: tuple[int, int, int], keys: list[str]
+             ) -> tuple[list[str], Callable[[], None]]:
+        nameset, index, level = step
+        changed = [key for key in keys if _shows_given(
             draft.citations[positions[key]].cites[0].reference, shapes.get(key, ()), nameset,
             index)]
         if not changed:
-            continue
-        before = {key: dict(state.requested.get(key, {})) for key in group}
-        for key in group:
+            return changed, lambda: None
+        before = {key: dict(state.requested.get(key, {})) for key in keys}
+        for key in keys:
             state.requested.setdefault(key, {})[(nameset, index)] = level
-        texts = dict(zip(changed, _cite_each(parsed, [draft.citations[positions[key]]
-                                                      for key in changed], draft.cache),
-                         strict=True))
-        classes: dict[str, list[str]] = {}
-        for key in group:
-            classes.setdefault(texts.get(key, draft.cited[positions[key]]), []).append(key)
-        if len(classes) > 1:
-            for key, text in texts.items():
-                draft.cited[positions[key]] = text
-            for keys in classes.values():
-                if len(keys) > 1:
-                    _resolve(parsed, draft, state, keys, steps[n + 1:], shapes, positions)
-            return
-        for key, requested in before.items():
-            if requested:
-                state.requested[key] = requested
-            else:
-                state.requested.pop(key, None)
+
+        def undo() -> None:
+            for key, requested in before.items():
+                if requested:
+                    state.requested[key] = requested
+                else:
+                    state.requested.pop(key, None)
+        return changed, undo
+    _split(parsed, draft, group, steps, positions, take)
 
 
 def _shows_given(reference: Any, shape: Any, nameset: int, index: int) -> bool:
