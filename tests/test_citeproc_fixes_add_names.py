@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consumers import citeproc_js_render, csl_locale_path
-from test_citeproc_fixes_givenname import _citeproc_js_available, _parsed, item, person, style_xml
+from test_citeproc_fixes_givenname import _parsed, assert_rendered, item, person, style_xml
 
 from iombib import citeproc_fixes
 
@@ -74,15 +73,7 @@ def test_added_names(tmp_path: Path, case: str) -> None:
     xml = style_xml(CITED, bibliography, options, sort, macros)
     if opening:
         xml = xml.replace("<bibliography>", opening)
-    rendered = citeproc_fixes.render(_parsed(tmp_path, xml), items, "text")
-    assert [text for _, text in rendered.in_text] == cited
-    assert [text for _, text in rendered.bibliography] == entries
-    if _citeproc_js_available():
-        locale = csl_locale_path("en-US").read_text(encoding="utf-8")
-        result = citeproc_js_render(items, xml, locale,
-                                    citations=[[{"id": i["id"]}] for i in items])
-        assert not result["errors"]
-        assert (result["citations"], result["bibliography"]) == (cited, entries)
+    assert_rendered(tmp_path, xml, items, cited, entries)
 
 
 def test_rendering_cache_keeps_added_names_apart(tmp_path: Path) -> None:
