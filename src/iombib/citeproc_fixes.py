@@ -1128,6 +1128,14 @@ def date_sort_string(value: Any, parts: list[str]) -> str:
 sort_dates_as_dates()
 
 
+def _abbreviates(element: model.Name, count: int, context: Any,
+                 sort_options: dict[str, Any] | None) -> bool:
+    """Whether citeproc-py's ``Name.process`` abbreviates a list of ``count`` names with et-al
+    under these options (``et-al-min`` set, and reached by two or more names)."""
+    least = element.get_option("et-al-min", context, sort_options)
+    return count > 1 and bool(least) and count >= least
+
+
 def sort_names_as_citeproc_js() -> None:
     """Fix: citeproc-py 0.11.1 renders the names of a macro sort key as it prints them, with
     the "and" term: "International Organization for Migration and Swiss Red Cross" sorts as
@@ -1151,8 +1159,7 @@ def sort_names_as_citeproc_js() -> None:
             return inner(self, item, variable, context, sort_options, **kwargs)
         sort_options = {**(sort_options or {}), "and": None}
         names = item.reference.get(variable, [])
-        least = self.get_option("et-al-min", context, sort_options)
-        if (len(names) > 1 and least and len(names) >= least
+        if (_abbreviates(self, len(names), context, sort_options)
                 and self.get_option("form", context, sort_options) != "count"
                 and not self.get_option("et-al-use-last", context, sort_options)):
             shown = names[:self.get_option("et-al-use-first", context, sort_options)]
@@ -1564,8 +1571,8 @@ def _with_names_added(element: model.Name, item: Any, variable: str, context: An
     def option(name: str) -> Any:
         return element.get_option(name, context, sort_options)
     names = item.reference.get(variable, [])
-    least = option("et-al-min")
-    if option("form") == "count" or len(names) < 2 or not least or len(names) < least:
+    if option("form") == "count" or not _abbreviates(element, len(names), context,
+                                                     sort_options):
         return sort_options
     count = max(count, option("et-al-use-first"))
     if count >= len(names):
@@ -1609,7 +1616,7 @@ def _observe(element: model.Name, item: Any, variable: str, context: Any,
     def option(name: str) -> Any:
         return element.get_option(name, context, sort_options)
     shown = len(names)
-    if shown > 1 and option("et-al-min") and shown >= option("et-al-min"):
+    if _abbreviates(element, shown, context, sort_options):
         shown = option("et-al-use-first")
     form, marked = option("form"), option("initialize-with") is not None
     default = 0 if form == "short" else 1 if marked else 2
@@ -1953,6 +1960,7 @@ def disambiguate_add_names(parsed: ParsedStyle, draft: _Draft) -> None:
         delattr(draft.bibliography, ADDED_NAMES)
 
 
+@citeproc_speed.memoized_property
 def _least_et_al(root: Any) -> int | None:
     """The fewest names that the style abbreviates with et-al anywhere (at least 2), None for a
     style that never does (a bound: which names elements cite is not looked at)."""
