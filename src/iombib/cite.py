@@ -119,14 +119,12 @@ def items(records: Catalogue | Iterable[Record], *,
     """The CSL items that :func:`cite` renders: the CSL-JSON export's, without ``custom``, and
     with the data rules of ``style`` (:data:`APA_7`, :data:`BY_ACRONYM`) applied."""
     sequence, orgs = selection(records, organizations)
-    probe = csljson.Writer(sequence, csljson.ExportOptions(organizations=orgs)).probe
     drop_publisher = style is not None and _omits_publisher_as_author(style)
     acronyms = style is not None and style.name in BY_ACRONYM and style.path.parent == styles.OWN
     found = []
     for record in sequence:
         rendition = resolve(record, orgs, language)
-        item = csljson.to_csl(rendition, probe)
-        item.pop("custom", None)
+        item = csljson.to_csl(rendition, custom=False)
         if drop_publisher and item.get("author") == [{"literal": item.get("publisher")}]:
             del item["publisher"]
         if acronyms:

@@ -42,6 +42,8 @@ from importlib import metadata
 from typing import Any, SupportsIndex
 
 from citeproc import frontend, model, source
+from citeproc import string as citeproc_string
+from citeproc.source.json import CiteProcJSON
 
 CITEPROC_PY = "0.11.1"
 """The citeproc-py version whose methods are patched (each patch repeats its semantics)."""
@@ -241,6 +243,16 @@ def _getattr(self: source.CustomDict, name: str) -> Any:
         return dict.__getitem__(self, name)
     except KeyError:
         raise source.VariableError  # noqa: B904 - as citeproc-py raises it
+
+
+def _parse_string(self: CiteProcJSON, string: Any) -> Any:
+    """CiteProcJSON.parse_string, which appends each piece of the text to an empty MixedString
+    (a seam check and a join of all that came before, per piece): for a text without a
+    ``nocase`` span (most), the one-piece MixedString that gives."""
+    text = str(string)
+    if self.start_tag in text.lower():
+        return _installed(CiteProcJSON, "parse_string")(self, text)
+    return citeproc_string.MixedString([citeproc_string.String(text)] if text else [])
 
 
 # --------------------------------------------------------------------------- two processes
@@ -578,6 +590,7 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Text, "process", _text_process),
         (source.CustomDict, "__getitem__", _getitem),
         (source.CustomDict, "__getattr__", _getattr),
+        (CiteProcJSON, "parse_string", _parse_string),
     ]
     return found
 

@@ -452,15 +452,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_csl(rendition: Rendition, probe: _Probe | None = None) -> dict[str, Any]:
+def to_csl(rendition: Rendition, probe: _Probe | None = None, *,
+           custom: bool = True) -> dict[str, Any]:
     """One record edition as a CSL item (a dict ready for ``json.dumps``).
 
     Persons are ``{family, given, non-dropping-particle, suffix}``, corporate bodies
     ``{"literal": name}`` in the edition's language; ``custom`` holds, under their record field
-    paths, the fields that would not come back from the variables. ``probe`` (built by the
-    writer once) is the authority file lookup; without it one is built from the rendition.
+    paths, the fields that would not come back from the variables (left out, and not worked
+    out, when ``custom`` is false: what a citation prints is in the variables). ``probe``
+    (built by the writer once) is the authority file lookup; without it one is built from the
+    rendition.
     """
-    probe = probe or _Probe(rendition.organizations)
     record = rendition.record
     csl_type, genre = next(((t, g) for n, t, g in TYPES if n == record.type), ("report", None))
     item: dict[str, Any] = {"id": record.id, "type": csl_type}
@@ -481,11 +483,13 @@ def to_csl(rendition: Rendition, probe: _Probe | None = None) -> dict[str, Any]:
         written = row.to(value, rendition)
         if written not in (None, ""):
             item[row.var] = written
-    back, _ = interpret(item, probe, frozenset())
-    custom = {path: _plain(value) for path, get, absent in _CHECKS
-              if (value := get(rendition)) != back.get(path, absent)}
-    if custom:
-        item["custom"] = custom
+    if not custom:
+        return item
+    back, _ = interpret(item, probe or _Probe(rendition.organizations), frozenset())
+    kept = {path: _plain(value) for path, get, absent in _CHECKS
+            if (value := get(rendition)) != back.get(path, absent)}
+    if kept:
+        item["custom"] = kept
     return item
 
 
