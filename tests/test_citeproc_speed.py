@@ -164,3 +164,48 @@ def test_a_correction_made_after_import_is_kept(monkeypatch: pytest.MonkeyPatch)
     with citeproc_speed.enabled():
         rendered = citeproc_fixes.render(parsed, records, "text")
     assert [key for key, _ in rendered.bibliography] == ["b", "a"]
+
+
+_BRANCHES = [f'<if {test}{match}><text value="x"/></if>'
+             for test in ('type="book"', 'type="book report"', 'type="book book"', 'type=""',
+                          'variable="title"', 'variable="title editor"',
+                          'variable="editor locator"', 'is-numeric="volume"')
+             for match in ("", ' match="any"', ' match="all"', ' match="none"')]
+
+
+def test_branch_testers_decide_as_if_render_does(tmp_path: Path) -> None:
+    """Each branch's tester takes a branch exactly when citeproc-py's own If.render (without
+    the speed-ups) does, for items of the tested type and not, with and without the tested
+    variables."""
+    from citeproc import model
+    from citeproc.source.json import CiteProcJSON
+    chooses = "".join(f"<choose>{branch}</choose>" for branch in _BRANCHES)
+    style = tmp_path / "branches.csl"
+    style.write_text(
+        '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">'
+        '<info><title>Branches</title><id>branches</id><updated>2026-12-07T00:00:00Z</updated>'
+        f'</info><citation><layout>{chooses}</layout></citation></style>', encoding="utf-8")
+    parsed = citeproc_fixes.parse(style, "en-US")
+    records = [{"id": "a", "type": "book", "title": "T", "volume": "3"},
+               {"id": "b", "type": "report", "editor": [{"family": "E"}]},
+               {"id": "c", "type": "article", "title": "T", "editor": [{"family": "E"}]}]
+    _, citations = citeproc_fixes._registered(parsed, CiteProcJSON(records), ["a", "b", "c"],
+                                              "text")
+    branches = [e for e in parsed.style.root.iter() if isinstance(e, model.If)]
+    assert len(branches) == len(_BRANCHES)
+    decided = set()
+    for branch in branches:
+        for citation in citations:
+            item = citation.cites[0]
+            try:
+                model.If.render(branch, item)
+                taken = True
+            except model.ConditionFailed:
+                taken = False
+            with citeproc_speed.enabled():
+                test = citeproc_speed.tester(branch)
+                assert test is not None
+                assert test(item, None) is taken, (branch.attrib, item.key)
+            decided.add(taken)
+    assert decided == {True, False}
+    assert citeproc_speed.tester(branches[0]) is None  # without the speed-ups

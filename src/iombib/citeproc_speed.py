@@ -447,15 +447,57 @@ def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = 
     return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
 
 
-def passes(branch: Any, item: Any, context: Any) -> bool | None:
-    """Whether a branch of ``cs:choose`` (``if``, ``else-if`` or ``else``) is taken for
-    ``item`` by its tests, while the speed-ups are :func:`enabled`; None otherwise (then its
-    ``render`` tests, and raises ConditionFailed when they fail). A patch of Choose.render,
-    such as the one of :mod:`iombib.citeproc_fixes` for the ``disambiguate`` test, asks this
-    instead of catching an exception for each branch not taken."""
+def tester(branch: Any) -> Callable[[Any, Any], bool] | None:
+    """How a branch of ``cs:choose`` (``if``, ``else-if`` or ``else``) decides, by its tests,
+    whether it is taken for an item in a context, while the speed-ups are :func:`enabled`;
+    None otherwise (then its ``render`` tests, and raises ConditionFailed when they fail). A
+    patch of Choose.render, such as the one of :mod:`iombib.citeproc_fixes` for the
+    ``disambiguate`` test, asks this once per branch instead of catching an exception for each
+    branch not taken."""
     if _depth == 0:
         return None
-    return _if_passes(branch, item, context) if isinstance(branch, model.If) else True
+    return _tester(branch)
+
+
+def _always(item: Any, context: Any) -> bool:
+    return True
+
+
+@memoized_property
+def _tester(branch: Any) -> Callable[[Any, Any], bool]:
+    """:func:`_if_passes` for one branch, made once: a type test alone (the most common in
+    large styles) or a variable test alone without ``locator`` is one set operation."""
+    if not isinstance(branch, model.If):
+        return _always
+    tests, match, types, variables = _if_plan(branch)
+    if match not in ("any", "all", "none"):  # If.render's default, and any unknown match
+        match = "all"
+    if tests == ("type",) and types and len(set(types)) == len(types):
+        wanted = frozenset(types)
+        if match == "any":
+            return lambda item, context: item.reference.type in wanted
+        if match == "none":
+            return lambda item, context: item.reference.type not in wanted
+        if len(types) == 1:
+            return lambda item, context: item.reference.type == types[0]
+    if tests == ("variable",) and variables and "locator" not in variables:
+        if match == "any":
+            return lambda item, context: any(v in item.reference for v in variables)
+        if match == "none":
+            return lambda item, context: not any(v in item.reference for v in variables)
+        return lambda item, context: all(v in item.reference for v in variables)
+    return functools.partial(_if_passes, branch)
+
+
+def _names_process(self: model.Names, item: Any, *args: Any, **kwargs: Any) -> Any:
+    """Names.process, which fails (VariableError) when the item has none of the element's
+    variables and the element has no ``cs:substitute``: failing so at once, without the
+    corrections that wrap it (none of which does anything on that path)."""
+    if self.substitute() is None:
+        reference = item.reference
+        if not any(role in reference for role in self.get("variable").split()):
+            raise source.VariableError
+    return _installed(model.Names, "process")(self, item, *args, **kwargs)
 
 
 @memoized_property
@@ -592,6 +634,7 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Parent, "render_children", _render_children),
         (model.Group, "process", _group_process),
         (model.Text, "process", _text_process),
+        (model.Names, "process", _names_process),
         (source.CustomDict, "__getitem__", _getitem),
         (source.CustomDict, "__getattr__", _getattr),
         (CiteProcJSON, "parse_string", _parse_string),
