@@ -596,6 +596,51 @@ def _text_process(self: model.Text, item: Any, context: Any = None, **kwargs: An
     return text, language
 
 
+@memoized_property
+def _markup_steps(self: model.Text) -> tuple[bool, bool, bool]:
+    """Whether this element has the attributes without which Text.markup's steps
+    strip_periods, case and quote give the text back as it is (``strip-periods``,
+    ``text-case``, ``quotes``)."""
+    return ("strip-periods" in self.attrib, "text-case" in self.attrib, "quotes" in self.attrib)
+
+
+def _text_markup(self: model.Text, text: Any, language: Any) -> Any:
+    """Text.markup (strip periods, case, format, quote, add affixes), without calling the steps
+    that this element's attributes make give the text back (:func:`_markup_steps`)."""
+    if not text:
+        return None
+    strip, case, quotes = _markup_steps(self)
+    if strip:
+        text = self.strip_periods(text)
+    if case:
+        text = self.case(text, language)
+    text = self.format(text)
+    if quotes:
+        text = self.quote(text)
+    return self.wrap(text)
+
+
+@_memoized
+def _term_form(self: model.Term, form: str, preformat: Callable[[str], str]) -> Any:
+    """Term.single (``form`` "cs:single") or Term.multiple ("cs:multiple") with the
+    ``preformat`` of the rendering's formatter (which escapes the text)."""
+    try:
+        text = self.find(form, self.nsmap).text
+    except AttributeError:
+        text = self.text
+    return citeproc_string.String(preformat(text or ""))
+
+
+def _term_single(self: model.Term) -> Any:
+    """Term.single, once per term and formatter (:func:`_term_form`)."""
+    return _term_form(self, "cs:single", self.get_formatter().preformat)
+
+
+def _term_multiple(self: model.Term) -> Any:
+    """Term.multiple, once per term and formatter (:func:`_term_form`)."""
+    return _term_form(self, "cs:multiple", self.get_formatter().preformat)
+
+
 @_memoized
 def _name_option_of_style(self: model.Name, name: str, context: Any = None) -> Any:
     return _installed(model.Name, "get_option")(self, name, context)
@@ -635,6 +680,9 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Group, "process", _group_process),
         (model.Text, "process", _text_process),
         (model.Names, "process", _names_process),
+        (model.Text, "markup", _text_markup),
+        (model.Term, "single", property(_term_single)),
+        (model.Term, "multiple", property(_term_multiple)),
         (source.CustomDict, "__getitem__", _getitem),
         (source.CustomDict, "__getattr__", _getattr),
         (CiteProcJSON, "parse_string", _parse_string),
