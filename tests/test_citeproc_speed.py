@@ -169,7 +169,9 @@ def test_a_correction_made_after_import_is_kept(monkeypatch: pytest.MonkeyPatch)
 _BRANCHES = [f'<if {test}{match}><text value="x"/></if>'
              for test in ('type="book"', 'type="book report"', 'type="book book"', 'type=""',
                           'variable="title"', 'variable="title editor"',
-                          'variable="editor locator"', 'is-numeric="volume"')
+                          'variable="editor locator"', 'is-numeric="volume"',
+                          'type="book" variable="editor"', 'type="book report" variable="title"',
+                          'type="" variable="title"')
              for match in ("", ' match="any"', ' match="all"', ' match="none"')]
 
 

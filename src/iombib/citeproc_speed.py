@@ -463,30 +463,32 @@ def _always(item: Any, context: Any) -> bool:
     return True
 
 
+def _never(item: Any, context: Any) -> bool:
+    return False
+
+
 @memoized_property
 def _tester(branch: Any) -> Callable[[Any, Any], bool]:
-    """:func:`_if_passes` for one branch, made once: a type test alone (the most common in
-    large styles) or a variable test alone without ``locator`` is one set operation."""
+    """:func:`_if_passes` for one branch, made once: type and variable tests (the most common in
+    large styles; not of ``locator``) are set operations on the item."""
     if not isinstance(branch, model.If):
         return _always
     tests, match, types, variables = _if_plan(branch)
-    if match not in ("any", "all", "none"):  # If.render's default, and any unknown match
-        match = "all"
-    if tests == ("type",) and types and len(set(types)) == len(types):
-        wanted = frozenset(types)
-        if match == "any":
-            return lambda item, context: item.reference.type in wanted
-        if match == "none":
-            return lambda item, context: item.reference.type not in wanted
-        if len(types) == 1:
-            return lambda item, context: item.reference.type == types[0]
-    if tests == ("variable",) and variables and "locator" not in variables:
-        if match == "any":
-            return lambda item, context: any(v in item.reference for v in variables)
-        if match == "none":
-            return lambda item, context: not any(v in item.reference for v in variables)
-        return lambda item, context: all(v in item.reference for v in variables)
-    return functools.partial(_if_passes, branch)
+    if not set(tests) <= {"type", "variable"} or "locator" in variables \
+            or len(set(types)) < len(types):
+        return functools.partial(_if_passes, branch)
+    if match not in ("any", "none"):  # "all", If.render's default for any other match
+        if len(types) > 1:
+            return _never  # an item has one type
+        kind = types[0] if types else None
+        return lambda item, context: ((kind is None or item.reference.type == kind)
+                                      and all(v in item.reference for v in variables))
+    wanted = frozenset(types)
+
+    def some(item: Any, context: Any) -> bool:
+        reference = item.reference
+        return reference.type in wanted or any(v in reference for v in variables)
+    return some if match == "any" else lambda item, context: not some(item, context)
 
 
 def _names_process(self: model.Names, item: Any, *args: Any, **kwargs: Any) -> Any:
