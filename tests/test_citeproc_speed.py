@@ -59,6 +59,7 @@ def test_output_is_identical(catalogue: iombib.Catalogue, style: str, output: st
     expected = _plain(catalogue, style, output, monkeypatch)
     if parallel:
         monkeypatch.setattr(citeproc_speed, "PARALLEL_MIN", 2)
+        monkeypatch.setattr(citeproc_speed, "CHUNK", 3)  # both processes take many chunks
         monkeypatch.setattr(citeproc_speed, "_cores", lambda: 2)
     found = cite(catalogue, style=style, format=output)
     assert len(found.entries) == len(catalogue.records) or style == "ieee"
@@ -211,3 +212,22 @@ def test_branch_testers_decide_as_if_render_does(tmp_path: Path) -> None:
             decided.add(taken)
     assert decided == {True, False}
     assert citeproc_speed.tester(branches[0]) is None  # without the speed-ups
+
+
+def test_two_processes_share_the_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk is done once, by this process or the forked one, and the results come back
+    in the items' order."""
+    import os
+    import time
+    monkeypatch.setattr(citeproc_speed, "_cores", lambda: 2)
+    parent = os.getpid()
+
+    def work(part: list[int]) -> list[tuple[int, int]]:
+        time.sleep(0.005)  # long enough for the forked process to start taking chunks
+        return [(x, os.getpid()) for x in part]
+
+    with citeproc_speed.enabled():
+        root = citeproc_fixes.parse(styles.find("apa").path, "en-US").style.root
+        done = citeproc_speed._in_two(work, list(range(2000)), root)
+    assert [x for x, _ in done] == list(range(2000))
+    assert {pid for _, pid in done} - {parent}, "the forked process took no chunk"

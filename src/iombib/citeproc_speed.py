@@ -37,6 +37,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import mmap
+import multiprocessing
 import os
 import pickle
 import signal
@@ -320,28 +322,53 @@ def items_independent(root: model.Style) -> bool:
     return all(len(found) == 1 for found in overrides.values())
 
 
+CHUNK = 50
+"""How many items a process of :func:`_in_two` takes at a time."""
+
+
+class _Claims:
+    """Chunk numbers ``0 .. count - 1`` handed out once each to whichever of two forked
+    processes asks next (a counter in shared memory, behind a lock)."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._next = mmap.mmap(-1, 8)
+        self._lock = multiprocessing.get_context("fork").Lock()
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            with self._lock:
+                number = int.from_bytes(self._next[:8], "little")
+                self._next[:8] = (number + 1).to_bytes(8, "little")
+            if number >= self._count:
+                return
+            yield number
+
+
 def _in_two(work: Callable[[list[Any]], list[Any]], items: list[Any], root: model.Style,
             sent: Callable[[Any], Any] = lambda x: x) -> list[Any]:
     """``work(items)``, where ``work`` does each item on its own (so that the result is the
-    concatenation of its results on two halves): for many items of a style that renders them
-    independently (:func:`items_independent`), the second half is done by a forked copy of
-    this process and comes back as ``sent`` makes it (``sent(x)`` must be what a caller cannot
-    tell from ``x``); if the copy fails, this process does that half too."""
+    concatenation of its results on parts): for many items of a style that renders them
+    independently (:func:`items_independent`), this process and a forked copy of it take
+    chunks of :data:`CHUNK` items in turn until none is left (so the one that runs faster does
+    more), and the copy's results come back as ``sent`` makes them (``sent(x)`` must be what a
+    caller cannot tell from ``x``); if the copy fails, this process does its chunks too."""
     if len(items) < PARALLEL_MIN or _cores() < 2 or not items_independent(root):
         return work(items)
-    half = (len(items) + 1) // 2
-    pid, read = _in_child(lambda part: [sent(x) for x in work(part)], items[half:])
+    chunks = [items[n:n + CHUNK] for n in range(0, len(items), CHUNK)]
+    claims = _Claims(len(chunks))
+    pid, read = _in_child(
+        lambda _: [(n, [sent(x) for x in work(chunks[n])]) for n in claims], [])
     try:
-        first = work(items[:half])
+        done = {n: work(chunks[n]) for n in claims}
     except BaseException:
         os.close(read)
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         raise
-    second = _collect(pid, read)
-    if second is None:
-        second = work(items[half:])
-    return [*first, *second]
+    done.update(_collect(pid, read) or [])
+    return [x for n, chunk in enumerate(chunks)
+            for x in (done[n] if n in done else work(chunk))]
 
 
 def each(work: Callable[[list[Any]], list[Any]], items: list[Any], root: model.Style
