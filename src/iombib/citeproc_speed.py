@@ -558,10 +558,10 @@ def _render_children(self: model.Parent, item: Any, delimiter: str = "", **kwarg
     return model.join(output, delimiter) if output else None
 
 
-def _group_process(self: model.Group, item: Any, context: Any = None, **kwargs: Any) -> Any:
-    """Group.process over the children found once (:func:`_child_plan`): the group is
-    suppressed (VariableError) when it renders nothing, or when it calls variables and none
-    of the children that call one rendered."""
+def _group_render(self: model.Group, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    """Group.render (Group.process, then Group.markup) in one call, over the children found
+    once (:func:`_child_plan`): the group is suppressed (VariableError) when it renders
+    nothing, or when it calls variables and none of the children that call one rendered."""
     output = []
     variable_called = variable_rendered = False
     delimiter = _delimiter(self)
@@ -575,9 +575,10 @@ def _group_process(self: model.Group, item: Any, context: Any = None, **kwargs: 
         if text is not None:
             output.append(text)
             variable_rendered = variable_rendered or calls
-    if output and (not variable_called or variable_rendered):
-        return self.join(output)
-    raise source.VariableError
+    if not output or (variable_called and not variable_rendered):
+        raise source.VariableError
+    text = self.join(output)
+    return self.wrap(self.format(text)) if text else None
 
 
 @memoized_property
@@ -600,13 +601,14 @@ def _default_language(self: model.Text) -> str:
     return self.get_root().get("default-locale", "en")[:2]
 
 
-def _text_process(self: model.Text, item: Any, context: Any = None, **kwargs: Any
-                  ) -> tuple[Any, str]:
-    """Text.process with what the element renders found once (:func:`_text_kind`), and the
-    item's language read without raising an exception when it has none."""
+def _text_render(self: model.Text, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    """Text.render (Text.process, then Text.markup) in one call: what the element renders is
+    found once (:func:`_text_kind`), the item's language is read without raising an exception
+    when it has none, and the markup steps strip_periods, case and quote are called only where
+    the element's attributes let them change the text (:func:`_markup_steps`)."""
     kind = _text_kind(self)
     if kind is None:
-        return _installed(model.Text, "process")(self, item, context, **kwargs)
+        return _installed(model.Text, "render")(self, item, context, **kwargs)
     if context is None:
         context = self
     try:
@@ -622,20 +624,6 @@ def _text_process(self: model.Text, item: Any, context: Any = None, **kwargs: An
         text = self._term(item)
     else:
         text = model.String(self.preformat(self.get("value")))
-    return text, language
-
-
-@memoized_property
-def _markup_steps(self: model.Text) -> tuple[bool, bool, bool]:
-    """Whether this element has the attributes without which Text.markup's steps
-    strip_periods, case and quote give the text back as it is (``strip-periods``,
-    ``text-case``, ``quotes``)."""
-    return ("strip-periods" in self.attrib, "text-case" in self.attrib, "quotes" in self.attrib)
-
-
-def _text_markup(self: model.Text, text: Any, language: Any) -> Any:
-    """Text.markup (strip periods, case, format, quote, add affixes), without calling the steps
-    that this element's attributes make give the text back (:func:`_markup_steps`)."""
     if not text:
         return None
     strip, case, quotes = _markup_steps(self)
@@ -647,6 +635,14 @@ def _text_markup(self: model.Text, text: Any, language: Any) -> Any:
     if quotes:
         text = self.quote(text)
     return self.wrap(text)
+
+
+@memoized_property
+def _markup_steps(self: model.Text) -> tuple[bool, bool, bool]:
+    """Whether this element has the attributes without which Text.markup's steps
+    strip_periods, case and quote give the text back as it is (``strip-periods``,
+    ``text-case``, ``quotes``)."""
+    return ("strip-periods" in self.attrib, "text-case" in self.attrib, "quotes" in self.attrib)
 
 
 @_memoized
@@ -706,10 +702,9 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Name, "get_option", _name_option),
         (model.If, "render", _if_render),
         (model.Parent, "render_children", _render_children),
-        (model.Group, "process", _group_process),
-        (model.Text, "process", _text_process),
+        (model.Group, "render", _group_render),
+        (model.Text, "render", _text_render),
         (model.Names, "process", _names_process),
-        (model.Text, "markup", _text_markup),
         (model.Term, "single", property(_term_single)),
         (model.Term, "multiple", property(_term_multiple)),
         (source.CustomDict, "__getitem__", _getitem),
@@ -738,8 +733,8 @@ def enabled() -> Iterator[bool]:
     thresholds = gc.get_threshold()
     if _depth == 0:
         for cls, name, replacement in _replacements():
-            saved.append((cls, name, cls.__dict__[name]))
-            _methods[(cls, name)] = cls.__dict__[name]
+            saved.append((cls, name, cls.__dict__.get(name, _MISSING)))
+            _methods[(cls, name)] = getattr(cls, name)
             setattr(cls, name, replacement)
         gc.freeze()
         if thresholds[0]:  # 0: collection is turned off
@@ -750,7 +745,10 @@ def enabled() -> Iterator[bool]:
     finally:
         _depth -= 1
         for cls, name, original in saved:
-            setattr(cls, name, original)
+            if original is _MISSING:  # inherited (Group.render)
+                delattr(cls, name)
+            else:
+                setattr(cls, name, original)
         if _depth == 0:
             gc.set_threshold(*thresholds)
             gc.unfreeze()
