@@ -603,19 +603,14 @@ def _default_language(self: model.Text) -> str:
 
 def _text_render(self: model.Text, item: Any, context: Any = None, **kwargs: Any) -> Any:
     """Text.render (Text.process, then Text.markup) in one call: what the element renders is
-    found once (:func:`_text_kind`), the item's language is read without raising an exception
-    when it has none, and the markup steps strip_periods, case and quote are called only where
-    the element's attributes let them change the text (:func:`_markup_steps`)."""
+    found once (:func:`_text_kind`), the markup steps strip_periods, case and quote are called
+    only where the element's attributes let them change the text (:func:`_markup_steps`), and
+    the item's language only for the case step (:func:`_text_language`)."""
     kind = _text_kind(self)
     if kind is None:
         return _installed(model.Text, "render")(self, item, context, **kwargs)
     if context is None:
         context = self
-    try:
-        language = dict.get(item.reference, "language", _MISSING)
-    except source.VariableError:
-        language = _MISSING
-    language = _default_language(self) if language is _MISSING else language[:2]
     if kind == "variable":
         text = self._variable(item, context)
     elif kind == "macro":
@@ -630,11 +625,21 @@ def _text_render(self: model.Text, item: Any, context: Any = None, **kwargs: Any
     if strip:
         text = self.strip_periods(text)
     if case:
-        text = self.case(text, language)
+        text = self.case(text, _text_language(self, item))
     text = self.format(text)
     if quotes:
         text = self.quote(text)
     return self.wrap(text)
+
+
+def _text_language(self: model.Text, item: Any) -> str:
+    """The language Text.process gives Text.markup (only its case step reads it): the item's,
+    else the style's default locale's, as two letters."""
+    try:
+        language = dict.get(item.reference, "language", _MISSING)
+    except source.VariableError:
+        language = _MISSING
+    return _default_language(self) if language is _MISSING else language[:2]
 
 
 @memoized_property
