@@ -11,13 +11,18 @@ one core.
 - the XPath queries, macro, term and root look-ups and ``calls_variable`` are memoized per
   style element, and the formatting attributes, types and variables an element tests are read
   once (what citeproc-py changes in the tree as it renders, date-part attributes, is left out);
+- the tree walk does less per node: ``cs:group`` and ``cs:text`` render in one call each over
+  children found once, markup steps that an element's attributes make no-ops are not called,
+  each ``cs:choose`` branch is decided by a test made once for it (:func:`tester`), and a
+  ``cs:names`` whose variables the item lacks fails at once;
 - the bibliography's key list answers ``in`` and ``index`` from a dictionary, and a citation of
   one item is not sorted;
 - the sort keys of a large bibliography, and (through :func:`each`) the in-text citations and
   the entries :mod:`iombib.citeproc_fixes` renders, are rendered by two forked processes, each
   with a copy of the state of the bibliography (registration, and what
-  :mod:`iombib.citeproc_fixes` decided, such as year suffixes). A style whose renderings are
-  not independent of each other in citeproc-py is rendered in one;
+  :mod:`iombib.citeproc_fixes` decided, such as year suffixes), which take chunks of items in
+  turn. A style whose renderings are not independent of each other in citeproc-py is rendered
+  in one;
 - the garbage collector leaves alone what existed before (the records, the parsed style: it
   would walk them all again at every full collection) and collects the young objects less
   often (rendering makes millions of short-lived ones, almost none of them in cycles).
@@ -25,11 +30,11 @@ one core.
 Every patch replaces one method of citeproc-py :data:`CITEPROC_PY` with one that returns the
 same thing; on another version nothing is patched. A patch that wraps a method calls the method
 in place when the speed-ups were enabled, so a correction of :mod:`iombib.citeproc_fixes` in it
-is kept whichever module was imported first; ``If.render`` is re-implemented (no correction
-changes it). ``tests/test_citeproc_speed.py`` renders
-the catalogue in several styles and output formats with and without the speed-ups, in one and
-in two processes, and compares them byte for byte. The patches are process-wide while enabled,
-so rendering is not thread-safe then.
+is kept whichever module was imported first; ``If.render``, ``Group.render``, ``Text.render``
+and ``Term.single``/``multiple`` are re-implemented (no correction changes them).
+``tests/test_citeproc_speed.py`` renders the catalogue in several styles and output formats
+with and without the speed-ups, in one and in two processes, and compares them byte for byte.
+The patches are process-wide while enabled, so rendering is not thread-safe then.
 """
 
 from __future__ import annotations
