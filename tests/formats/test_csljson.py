@@ -489,3 +489,18 @@ def test_citeproc_py_loads_every_item(catalogue: iombib.Catalogue) -> None:
     # citeproc-py cannot render literal (corporate) names (name.parts() of a String), so the
     # rendering is citeproc-js's test; here every item must be loaded and registered.
     assert [str(key) for key in bibliography.keys] == [entry["id"] for entry in items]
+
+
+def test_an_item_without_custom_is_the_item_less_its_custom_block(
+        catalogue: iombib.Catalogue) -> None:
+    """``custom=False`` (what `cite` asks for) leaves out only the custom block, in every
+    language edition of the catalogue."""
+    kept = 0
+    for rec in catalogue.records:
+        for language in [None, *(e.language for e in rec.editions)]:
+            rendition = resolve(rec, catalogue.organizations, language)
+            whole = csljson.to_csl(rendition)
+            kept += "custom" in whole
+            whole.pop("custom", None)
+            assert csljson.to_csl(rendition, custom=False) == whole
+    assert kept, "no item of the catalogue has a custom block"
