@@ -30,8 +30,9 @@ one core.
 Every patch replaces one method of citeproc-py :data:`CITEPROC_PY` with one that returns the
 same thing; on another version nothing is patched. A patch that wraps a method calls the method
 in place when the speed-ups were enabled, so a correction of :mod:`iombib.citeproc_fixes` in it
-is kept whichever module was imported first; ``If.render``, ``Group.render``, ``Text.render``
-and ``Term.single``/``multiple`` are re-implemented (no correction changes them).
+is kept whichever module was imported first; ``Group.render``, ``Text.render`` and
+``Term.single``/``multiple`` are re-implemented (no correction changes them), and ``cs:if`` is
+tested by :func:`tester`, which the correction of ``Choose.render`` asks.
 ``tests/test_citeproc_speed.py`` renders the catalogue in several styles and output formats
 with and without the speed-ups, in one and in two processes, and compares them byte for byte.
 The patches are process-wide while enabled, so rendering is not thread-safe then.
@@ -471,14 +472,6 @@ def _if_passes(self: model.If, item: Any, context: Any) -> bool:
     return all(results)
 
 
-def _if_render(self: model.If, item: Any, context: Any = None, delimiter: str = "",
-               **kwargs: Any) -> Any:
-    """If.render, by :func:`_if_passes`."""
-    if not _if_passes(self, item, context):
-        raise model.ConditionFailed
-    return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
-
-
 def tester(branch: Any) -> Callable[[Any, Any], bool] | None:
     """How a branch of ``cs:choose`` (``if``, ``else-if`` or ``else``) decides, by its tests,
     whether it is taken for an item in a context, while the speed-ups are :func:`enabled`;
@@ -710,7 +703,6 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (model.Sort, "sort", _sort_items),
         (model.Formatted, "format", _format),
         (model.Name, "get_option", _name_option),
-        (model.If, "render", _if_render),
         (model.Parent, "render_children", _render_children),
         (model.Group, "render", _group_render),
         (model.Text, "render", _text_render),
