@@ -231,3 +231,43 @@ def test_two_processes_share_the_chunks(monkeypatch: pytest.MonkeyPatch) -> None
         done = citeproc_speed._in_two(work, list(range(2000)), root)
     assert [x for x, _ in done] == list(range(2000))
     assert {pid for _, pid in done} - {parent}, "the forked process took no chunk"
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_what_renders_nothing_renders_nothing(catalogue: iombib.Catalogue, style: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ``cs:group`` and ``cs:choose`` that the speed-ups would skip for an item (the item
+    has none of the variables it needs one of), rendered in full instead, renders nothing:
+    for the entries, sort keys and in-text citations of the catalogue. Enough of them are
+    skipped for the test to mean something."""
+    from citeproc import model, source
+    predicts = citeproc_speed.renders_nothing
+    checked: list[str] = []
+    monkeypatch.setattr(citeproc_speed, "renders_nothing", lambda element, item: False)
+    monkeypatch.setattr(citeproc_speed, "PARALLEL_MIN", 10**9)  # checked in this process
+
+    def checking(render: object) -> object:
+        def checked_render(self: object, item: object, *args: object, **kwargs: object) -> object:
+            empty = predicts(self, item)
+            try:
+                text = render(self, item, *args, **kwargs)  # type: ignore[operator]
+            except source.VariableError:
+                text = None
+                raise
+            finally:
+                if empty:
+                    assert not text, (self.tag, self.sourceline, item.key)  # type: ignore[attr-defined]
+                    checked.append(item.key)  # type: ignore[attr-defined]
+            return text
+        return checked_render
+
+    with citeproc_speed.enabled():
+        originals = {cls: cls.__dict__["render"] for cls in (model.Group, model.Choose)}
+        try:
+            for cls, render in originals.items():
+                cls.render = checking(render)
+            cite(catalogue, style=style, format="text")
+        finally:
+            for cls, render in originals.items():
+                cls.render = render
+    assert len(checked) > len(catalogue.records)

@@ -1261,6 +1261,8 @@ def teach_disambiguate_condition() -> None:
 
     def render(self: model.Choose, item: Any, context: Any = None, delimiter: str = "",
                **kwargs: Any) -> Any:
+        if citeproc_speed.renders_nothing(self, item):
+            return None
         for branch, disambiguates, test in _branches(self):
             verdict = _disambiguate_verdict(branch, item) if disambiguates else None
             if verdict is None and test is not None:

@@ -559,7 +559,10 @@ def _render_children(self: model.Parent, item: Any, delimiter: str = "", **kwarg
 def _group_render(self: model.Group, item: Any, context: Any = None, **kwargs: Any) -> Any:
     """Group.render (Group.process, then Group.markup) in one call, over the children found
     once (:func:`_child_plan`): the group is suppressed (VariableError) when it renders
-    nothing, or when it calls variables and none of the children that call one rendered."""
+    nothing, or when it calls variables and none of the children that call one rendered;
+    at once, without rendering a child, when it :func:`renders_nothing` for the item."""
+    if renders_nothing(self, item):
+        raise source.VariableError
     output = []
     variable_called = variable_rendered = False
     delimiter = _delimiter(self)
@@ -577,6 +580,143 @@ def _group_render(self: model.Group, item: Any, context: Any = None, **kwargs: A
         raise source.VariableError
     text = self.join(output)
     return self.wrap(self.format(text)) if text else None
+
+
+def renders_nothing(element: Any, item: Any) -> bool:
+    """Whether ``element`` (a ``cs:choose``, say) certainly renders nothing for ``item``, which
+    has none of the variables that it needs one of (:func:`_needed`); False while the
+    speed-ups are not :func:`enabled`."""
+    if _depth == 0:
+        return False
+    reference = item.reference
+    needed = _needed(element, reference.get("type"))
+    return needed is not None and needed.isdisjoint(reference)
+
+
+@_memoized
+def _witnesses(self: model.Group, kind: str | None) -> frozenset[str] | None:
+    """Variables of which an item of type ``kind`` needs one for the group to render: when it
+    has none, each child that calls a variable renders nothing, so Group.process suppresses
+    the group (having rendered those children for nothing, with no side effect, since nothing
+    rendered). None when that cannot be told from the style: the group calls no variable, or a
+    child may render without any (a term, a label, a ``disambiguate`` test that notes the
+    item)."""
+    calling = [child for child, _, calls in _child_plan(self) if calls]
+    return _needs_one_of(calling, kind) if calling else None
+
+
+def _needs_one_of(elements: Iterable[Any], kind: str | None) -> frozenset[str] | None:
+    """Variables (as citeproc-py's items name them, and as the style spells them) of which an
+    item of type ``kind`` needs one for any of ``elements`` to render something; None when one
+    of them may render without a variable."""
+    found: set[str] = set()
+    for element in elements:
+        needed = _needed(element, kind)
+        if needed is None:
+            return None
+        found |= needed
+    return frozenset(found)
+
+
+_UNREAD_VARIABLES = frozenset({"citation-number", "locator", "first-reference-note-number",
+                               "citation-label"})
+"""Variables that Text and Number do not read from the item's reference (citeproc-py 0.11.1)."""
+
+
+def _spellings(variables: Iterable[str]) -> frozenset[str]:
+    return frozenset(name for spelled in variables for name in (spelled, spelled.replace("-", "_")))
+
+
+@_memoized
+def _needed(element: Any, kind: str | None) -> frozenset[str] | None:
+    """:func:`_needs_one_of` for one element: a ``cs:text`` or ``cs:number`` of a variable (its
+    short form too), a ``cs:date``, a ``cs:names`` (its variables and its substitutes), a
+    ``cs:group`` (:func:`_witnesses`), a macro's children, a ``cs:choose``'s branches that an
+    item of type ``kind`` may take (:func:`_branches_taken`); None for anything else."""
+    variable = element.get("variable")
+    if isinstance(element, model.Group):
+        return _witnesses(element, kind)
+    if isinstance(element, (model.Text, model.Number)):
+        if variable is not None:
+            if variable in _UNREAD_VARIABLES:
+                return None
+            return _spellings({variable, f"{variable}-short",
+                               "page" if variable.startswith("page") else variable})
+        if isinstance(element, model.Text) and "macro" in element.attrib:
+            return _needs_one_of(children(element.get_macro(element.get("macro"))), kind)
+        return None
+    if isinstance(element, model.Date) and variable is not None:
+        return _spellings([variable])
+    if isinstance(element, model.Names) and variable is not None:
+        substitute = element.substitute()
+        own = _needs_one_of(() if substitute is None else children(substitute), kind)
+        return None if own is None else own | _spellings(variable.split())
+    if isinstance(element, model.Choose):
+        taken = _branches_taken(element, kind)
+        if taken is None:
+            return None
+        found: set[str] = set()
+        for branch in taken:
+            needed = _needs_one_of(children(branch), kind)
+            if needed is None:
+                needed = _implied(branch, kind)
+            if needed is None:
+                return None
+            found |= needed
+        return frozenset(found)
+    return None
+
+
+def _implied(branch: Any, kind: str | None) -> frozenset[str] | None:
+    """Variables of which an item of type ``kind`` has one when it takes a branch of
+    ``cs:choose``, by the branch's ``variable`` and ``is-numeric`` tests (true only for a
+    variable the item has); None when its tests imply none."""
+    if not isinstance(branch, model.If):
+        return None
+    tests, match, types, variables = _if_plan(branch)
+    tested = [name for name in variables if name != "locator"]
+    tested += [name.replace("-", "_") for name in branch.get("is-numeric", "").split()]
+    if match == "any":
+        decisive = set(tests) - {"variable", "is-numeric"} - ({"type"} if kind not in types
+                                                                else set())
+        if decisive or "locator" in variables:
+            return None
+    elif match == "none":
+        return None
+    return _spellings(tested) if tested else None
+
+
+def _branches_taken(choose: model.Choose, kind: str | None) -> list[Any] | None:
+    """The branches of a ``cs:choose`` that an item of type ``kind`` may take, as far as the
+    type tests tell (a branch whose type tests decide against the item is left out; the
+    branches after one that they decide for are too); None when a branch has a
+    ``disambiguate`` test (deciding it notes the item)."""
+    taken = []
+    for branch in children(choose):
+        if "disambiguate" in branch.attrib:
+            return None
+        verdict = _type_verdict(branch, kind)
+        if verdict is False:
+            continue
+        taken.append(branch)
+        if verdict is True:
+            break
+    return taken
+
+
+def _type_verdict(branch: Any, kind: str | None) -> bool | None:
+    """Whether an item of type ``kind`` takes a branch of ``cs:choose`` as far as its type
+    tests tell (as If.render combines them by ``match``); None when its other tests decide."""
+    if not isinstance(branch, model.If):
+        return True
+    tests, match, types, _ = _if_plan(branch)
+    results = [name == kind for name in types] if "type" in tests else []
+    alone = set(tests) <= {"type"}
+    if match == "any":
+        return True if any(results) else (False if alone else None)
+    if match == "none":
+        return False if any(results) else (True if alone else None)
+    return (True if alone else None) if all(results) else False
 
 
 @memoized_property
