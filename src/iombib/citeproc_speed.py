@@ -589,8 +589,17 @@ def renders_nothing(element: Any, item: Any) -> bool:
     if _depth == 0:
         return False
     reference = item.reference
-    needed = _needed(element, reference.get("type"))
+    key = (element, reference.get("type"))
+    needed = _needed_by_type.get(key, _MISSING)
+    if needed is _MISSING:
+        needed = _needed_by_type[key] = _needed(*key)
     return needed is not None and needed.isdisjoint(reference)
+
+
+_needed_by_type: dict[tuple[Any, str | None], frozenset[str] | None] = {}
+""":func:`_needed` by element and item type, for :func:`renders_nothing` (a look-up cheaper
+than the memoized call); emptied with the memos."""
+_memos.append(_needed_by_type)
 
 
 @_memoized
