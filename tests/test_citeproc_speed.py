@@ -271,3 +271,39 @@ def test_what_renders_nothing_renders_nothing(catalogue: iombib.Catalogue, style
             for cls, render in originals.items():
                 cls.render = render
     assert len(checked) > len(catalogue.records)
+
+
+def test_a_locator_is_what_the_locator_group_needs(tmp_path: Path) -> None:
+    """A group of a locator's label and value renders for a cited item with a locator, the
+    same with and without the speed-ups, and is skipped for one without."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, Locator, formatter
+    from citeproc.source.json import CiteProcJSON
+    style = tmp_path / "locators.csl"
+    style.write_text(
+        '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">'
+        '<info><title>Locators</title><id>locators</id><updated>2026-12-07T00:00:00Z</updated>'
+        '</info><citation><layout delimiter="; "><text variable="title"/>'
+        '<group delimiter=" " prefix=", "><choose><if locator="page"/>'
+        '<else-if is-numeric="locator"><label form="short" variable="locator"/></else-if>'
+        '<else><label variable="locator"/></else></choose><text variable="locator"/></group>'
+        '</layout></citation></style>', encoding="utf-8")
+    parsed = citeproc_fixes.parse(style, "en-US")
+    source = CiteProcJSON([{"id": "a", "type": "book", "title": "T"}])
+
+    def rendered() -> tuple[list[str], list[bool]]:
+        bibliography = CitationStylesBibliography(parsed.style, source, formatter.plain)
+        cites = [CitationItem("a"), CitationItem("a", locator=Locator("page", "12")),
+                 CitationItem("a", locator=Locator("chapter", "3"))]
+        citations = [Citation([cite]) for cite in cites]
+        for citation in citations:
+            bibliography.register(citation)
+        group = next(e for e in parsed.style.root.iter() if e.tag.endswith("}group"))
+        texts = [str(bibliography.cite(citation, lambda item: None)) for citation in citations]
+        return texts, [citeproc_speed.renders_nothing(group, cite) for cite in cites]
+
+    plain, _ = rendered()
+    with citeproc_speed.enabled():
+        fast, skipped = rendered()
+    assert plain == ["T", "T, 12", "T, chapter 3"]  # is-numeric reads no locator here
+    assert fast == plain
+    assert skipped == [True, False, False]

@@ -593,7 +593,8 @@ def renders_nothing(element: Any, item: Any) -> bool:
     needed = _needed_by_type.get(key, _MISSING)
     if needed is _MISSING:
         needed = _needed_by_type[key] = _needed(*key)
-    return needed is not None and needed.isdisjoint(reference)
+    return (needed is not None and needed.isdisjoint(reference)
+            and not (LOCATOR in needed and "locator" in item))
 
 
 _needed_by_type: dict[tuple[Any, str | None], frozenset[str] | None] = {}
@@ -627,9 +628,13 @@ def _needs_one_of(elements: Iterable[Any], kind: str | None) -> frozenset[str] |
     return frozenset(found)
 
 
-_UNREAD_VARIABLES = frozenset({"citation-number", "locator", "first-reference-note-number",
+_UNREAD_VARIABLES = frozenset({"citation-number", "first-reference-note-number",
                                "citation-label"})
 """Variables that Text and Number do not read from the item's reference (citeproc-py 0.11.1)."""
+
+LOCATOR = "@locator"
+"""What :func:`_needed` names the citation item's locator by (which the item has, not its
+reference; no variable is spelled so)."""
 
 
 def _spellings(variables: Iterable[str]) -> frozenset[str]:
@@ -646,6 +651,8 @@ def _needed(element: Any, kind: str | None) -> frozenset[str] | None:
     if isinstance(element, model.Group):
         return _witnesses(element, kind)
     if isinstance(element, (model.Text, model.Number)):
+        if variable == "locator":
+            return frozenset({LOCATOR}) | _spellings(["locator-short"])
         if variable is not None:
             if variable in _UNREAD_VARIABLES:
                 return None
@@ -656,6 +663,12 @@ def _needed(element: Any, kind: str | None) -> frozenset[str] | None:
         return None
     if isinstance(element, model.Date) and variable is not None:
         return _spellings([variable])
+    if isinstance(element, model.Label) and variable == "locator":
+        form = element.get("form", "long")
+        form = None if form == "long" else form
+        terms = (element.get_single_term(name="locator", form=form),
+                 element.get_plural_term(name="locator", form=form))
+        return None if any(terms) else frozenset({LOCATOR})
     if isinstance(element, model.Names) and variable is not None:
         substitute = element.substitute()
         own = _needs_one_of(() if substitute is None else children(substitute), kind)
@@ -683,12 +696,13 @@ def _implied(branch: Any, kind: str | None) -> frozenset[str] | None:
     if not isinstance(branch, model.If):
         return None
     tests, match, types, variables = _if_plan(branch)
-    tested = [name for name in variables if name != "locator"]
+    tested = [LOCATOR if name == "locator" else name for name in variables]
     tested += [name.replace("-", "_") for name in branch.get("is-numeric", "").split()]
+    tested += [LOCATOR] if "locator" in tests else []
     if match == "any":
-        decisive = set(tests) - {"variable", "is-numeric"} - ({"type"} if kind not in types
-                                                                else set())
-        if decisive or "locator" in variables:
+        decisive = set(tests) - {"variable", "is-numeric", "locator"} - (
+            {"type"} if kind not in types else set())
+        if decisive:
             return None
     elif match == "none":
         return None
