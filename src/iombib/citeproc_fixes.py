@@ -833,6 +833,14 @@ class _TitleCase:
 
 
 def js_title_case(segments: list[tuple[str, bool]]) -> list[str]:
+    """``segments`` (text, case-protected) in citeproc-js's title case, segment by segment
+    (:func:`_title_cased`, remembered for the last texts cased: a title is cased for its
+    entry and again for a sort key)."""
+    return list(_title_cased(tuple(segments)))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _title_cased(segments: tuple[tuple[str, bool], ...]) -> tuple[str, ...]:
     """``segments`` (text, case-protected) in citeproc-js's title case, segment by segment.
 
     Every word that is not one of :data:`SKIP_WORDS` and has more than one character gets a
@@ -853,7 +861,7 @@ def js_title_case(segments: list[tuple[str, bool]]) -> list[str]:
     for char, owner, given in zip(engine.chars, owners, chars, strict=True):
         if given not in (_NOCASE_OPEN, _NOCASE_CLOSE):
             out[owner] += char
-    return out
+    return tuple(out)
 
 
 _case = model.TextCased.case
