@@ -2261,9 +2261,10 @@ class SortKeys:
     def order(self) -> list[str]:
         """The item keys in the sort's order (stable: equal items stay in their order)."""
         tied = [list(range(len(self._items)))]
+        states = _states(self._items)
         for k in range(len(self._keys)):
             self._render(k, [n for group in tied if len(group) > 1 for n in group
-                             if self._rows[n][k] is _UNRENDERED])
+                             if self._rows[n][k] is _UNRENDERED], states)
             split: list[list[int]] = []
             for group in tied:
                 if len(group) == 1:
@@ -2276,16 +2277,26 @@ class SortKeys:
             tied = split
         return [self._items[n].key for n in _ranked(self._rows, _descending(self._keys))]
 
-    def _render(self, k: int, positions: list[int]) -> None:
+    def _render(self, k: int, positions: list[int], states: list[tuple[Any, ...]]) -> None:
+        """Key ``k`` of the items at ``positions`` (whose :func:`_states` are ``states``),
+        rendered and made comparable item by item (a macro's in two processes for many
+        items: :func:`citeproc_speed.each`)."""
         if not positions:
             return
         chosen = [self._items[n] for n in positions]
+        key = self._keys[k]
+
+        def comparable(part: list[CitationItem]) -> list[Any]:
+            return [_comparable(value, self._language, markup=False)
+                    for value in key.sort_keys(part, self._layout)]
 
         def render(missing: list[int]) -> list[Any]:
-            values = self._keys[k].sort_keys([chosen[n] for n in missing], self._layout)
-            return [_comparable(value, self._language, markup=False) for value in values]
-        values = self._cache.each(f"key {k}", [item.key for item in chosen], _states(chosen),
-                                  render)
+            part = [chosen[n] for n in missing]
+            if "macro" not in key.attrib:  # a variable: quick to read
+                return comparable(part)
+            return citeproc_speed.each(comparable, part, self._layout.get_root())
+        values = self._cache.each(f"key {k}", [item.key for item in chosen],
+                                  [states[n] for n in positions], render)
         for n, value in zip(positions, values, strict=True):
             self._rows[n][k] = value
 

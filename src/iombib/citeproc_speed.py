@@ -13,12 +13,14 @@ one core.
   once (what citeproc-py changes in the tree as it renders, date-part attributes, is left out);
 - the tree walk does less per node: ``cs:group`` and ``cs:text`` render in one call each over
   children found once, markup steps that an element's attributes make no-ops are not called,
-  each ``cs:choose`` branch is decided by a test made once for it (:func:`tester`), and a
-  ``cs:names`` whose variables the item lacks fails at once;
+  each ``cs:choose`` branch is decided by a test made once for it (:func:`tester`), a
+  ``cs:names`` whose variables the item lacks fails at once, and a ``cs:group`` or
+  ``cs:choose`` is skipped for an item that has none of the variables it needs one of to
+  render anything (:func:`renders_nothing`, worked out from the style once per item type);
 - the bibliography's key list answers ``in`` and ``index`` from a dictionary, and a citation of
   one item is not sorted;
-- the sort keys of a large bibliography, and (through :func:`each`) the in-text citations and
-  the entries :mod:`iombib.citeproc_fixes` renders, are rendered by two forked processes, each
+- the sort keys, in-text citations and entries that :mod:`iombib.citeproc_fixes` renders
+  (through :func:`each`) for a large bibliography are rendered by two forked processes, each
   with a copy of the state of the bibliography (registration, and what
   :mod:`iombib.citeproc_fixes` decided, such as year suffixes), which take chunks of items in
   turn. A style whose renderings are not independent of each other in citeproc-py is rendered
@@ -386,17 +388,6 @@ def each(work: Callable[[list[Any]], list[Any]], items: list[Any], root: model.S
     if _depth == 0:
         return work(items)
     return _in_two(work, items, root)
-
-
-def _sort_keys(self: model.Key, items: list[Any], context: Any) -> list[Any]:
-    """Key.sort_keys, in two processes (:func:`_in_two`) for a key that renders a macro for each
-    item (the costly kind; each item's key is rendered on its own). Keys that cannot be pickled
-    (formatter classes made at run time) make the copy fail, and this process does them."""
-    if "macro" not in self.attrib:
-        return _installed(model.Key, "sort_keys")(self, items, context)
-    original = _installed(model.Key, "sort_keys")
-    return _in_two(lambda part: original(self, part, context), list(items),
-                   self.get_root())
 
 
 # --------------------------------------------------------------------------- rendering steps
@@ -862,7 +853,6 @@ def _replacements() -> list[tuple[type, str, Any]]:
         (source.CitationItem, "reference", property(_reference)),
         (frontend.CitationStylesBibliography, "__init__", _init),
         (frontend.CitationStylesBibliography, "sort", _sort),
-        (model.Key, "sort_keys", _sort_keys),
         (model.Sort, "sort", _sort_items),
         (model.Formatted, "format", _format),
         (model.Name, "get_option", _name_option),
