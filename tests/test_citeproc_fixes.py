@@ -397,3 +397,37 @@ def test_names_in_a_substitute_choose_inherit(tmp_path: Path) -> None:
     given[0].pop("author")
     assert citeproc_fixes.render(parsed, given, "text").bibliography == [
         ("a", "Roe, Ann, ed. Ant")]
+
+
+_KEY_VALUES = [None, citeproc_fixes._UNRENDERED, ((1,),), ((1,), (2,)), ((2,),), ((1, 3),)]
+
+
+def _ranked_by_comparing(rows: list[list[Any]], descending: list[bool]) -> list[int]:
+    """The order _ranked gives, by comparing two rows key by key as its docstring says."""
+    import functools
+
+    def compare(a: int, b: int) -> int:
+        for k, down in enumerate(descending):
+            x, y = (None if v is citeproc_fixes._UNRENDERED else v for v in (rows[a][k],
+                                                                         rows[b][k]))
+            if x == y:
+                continue
+            if x is None or y is None:
+                return 1 if x is None else -1  # missing last, also when descending
+            return (1 if x < y else -1) if down else (-1 if x < y else 1)
+        return a - b  # ties in their order
+    return sorted(range(len(rows)), key=functools.cmp_to_key(compare))
+
+
+def test_ranked_orders_as_comparing_key_by_key() -> None:
+    """The sorts of _ranked (per descending key, per run of ascending keys) give the order of
+    comparing the keys one by one, for random rows and mixes of directions."""
+    import random
+    chance = random.Random(7)
+    for _ in range(300):
+        width = chance.randint(1, 4)
+        descending = [chance.random() < 0.4 for _ in range(width)]
+        rows = [[chance.choice(_KEY_VALUES) for _ in range(width)]
+                for _ in range(chance.randint(0, 12))]
+        assert citeproc_fixes._ranked(rows, descending) == _ranked_by_comparing(rows,
+                                                                                 descending)

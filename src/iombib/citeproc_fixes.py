@@ -2315,18 +2315,24 @@ def _ranked(rows: list[list[Any]], descending: list[bool]) -> list[int]:
     a missing key after any other (also for a descending key), ties in their order. A key
     after the first that differs is not compared, so it may be unrendered.
 
-    One stable sort per key, from the last key to the first: the earlier keys decide first,
-    and a key unrendered (taken as missing) is never the one that decides."""
+    Stable sorts from the last key to the first, so that the earlier keys decide first: one
+    per descending key, one per run of ascending keys (on tuples of them, compared up to the
+    first that differs); a key unrendered (taken as missing) is never the one that decides."""
     order = list(range(len(rows)))
-    for k in reversed(range(len(descending))):
-        column = [row[k] for row in rows]
-        for n, value in enumerate(column):
-            if value is _UNRENDERED:
-                column[n] = None
-        if descending[k]:
+    end = len(descending)
+    while end:
+        start = end - 1
+        if descending[start]:
+            column = [None if row[start] is _UNRENDERED else row[start] for row in rows]
             order.sort(key=lambda n: (column[n] is not None, column[n] or ()), reverse=True)
         else:
-            order.sort(key=lambda n: (column[n] is None, column[n] or ()))
+            while start and not descending[start - 1]:
+                start -= 1
+            ranks = [tuple((value is None or value is _UNRENDERED,
+                            () if value is None or value is _UNRENDERED else value)
+                           for value in row[start:end]) for row in rows]
+            order.sort(key=ranks.__getitem__)
+        end = start
     return order
 
 
