@@ -749,6 +749,12 @@ def _text_kind(self: model.Text) -> str | None:
 
 
 @memoized_property
+def _macro(self: model.Text) -> model.Macro:
+    """The macro a ``cs:text`` renders."""
+    return self.get_macro(self.get("macro"))
+
+
+@memoized_property
 def _default_language(self: model.Text) -> str:
     return self.get_root().get("default-locale", "en")[:2]
 
@@ -766,7 +772,7 @@ def _text_render(self: model.Text, item: Any, context: Any = None, **kwargs: Any
     if kind == "variable":
         text = self._variable(item, context)
     elif kind == "macro":
-        text = self.get_macro(self.get("macro")).render(item, context)
+        text = _macro(self).render(item, context)
     elif kind == "term":
         text = self._term(item)
     else:
