@@ -241,14 +241,15 @@ def test_what_renders_nothing_renders_nothing(catalogue: iombib.Catalogue, style
     for the entries, sort keys and in-text citations of the catalogue. Enough of them are
     skipped for the test to mean something."""
     from citeproc import model, source
-    predicts = citeproc_speed.renders_nothing
+    predicts = citeproc_speed._nothing_for
     checked: list[str] = []
-    monkeypatch.setattr(citeproc_speed, "renders_nothing", lambda element, item: False)
+    monkeypatch.setattr(citeproc_speed, "_nothing_for", lambda key, reference, item: False)
     monkeypatch.setattr(citeproc_speed, "PARALLEL_MIN", 10**9)  # checked in this process
 
     def checking(render: object) -> object:
         def checked_render(self: object, item: object, *args: object, **kwargs: object) -> object:
-            empty = predicts(self, item)
+            reference = item.reference  # type: ignore[attr-defined]
+            empty = predicts((self, reference.get("type")), reference, item)
             try:
                 text = render(self, item, *args, **kwargs)  # type: ignore[operator]
             except source.VariableError:

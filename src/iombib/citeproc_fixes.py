@@ -1269,7 +1269,12 @@ def teach_disambiguate_condition() -> None:
 
     def render(self: model.Choose, item: Any, context: Any = None, delimiter: str = "",
                **kwargs: Any) -> Any:
-        if citeproc_speed.renders_nothing(self, item):
+        plan = citeproc_speed.branch_plan(self, item)
+        if plan is not None:  # no disambiguate test here, and the speed-ups decide
+            for branch, test in plan:
+                if test(item, context):
+                    return branch.render_children(item, context=context, delimiter=delimiter,
+                                                  **kwargs)
             return None
         for branch, disambiguates, test in _branches(self):
             verdict = _disambiguate_verdict(branch, item) if disambiguates else None

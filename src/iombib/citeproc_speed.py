@@ -580,13 +580,52 @@ def renders_nothing(element: Any, item: Any) -> bool:
     if _depth == 0:
         return False
     reference = item.reference
-    key = (element, reference.get("type"))
+    return _nothing_for((element, reference.get("type")), reference, item)
+
+
+def _nothing_for(key: tuple[Any, str | None], reference: Any, item: Any) -> bool:
+    """:func:`renders_nothing` for ``key`` (element and item type), given the item's
+    reference."""
     needed = _needed_by_type.get(key, _MISSING)
     if needed is _MISSING:
         needed = _needed_by_type[key] = _needed(*key)
     return (needed is not None and needed.isdisjoint(reference)
             and not (LOCATOR in needed and "locator" in item))
 
+
+def branch_plan(choose: model.Choose, item: Any
+                ) -> tuple[tuple[Any, Callable[[Any, Any], bool]], ...] | None:
+    """The branches of ``choose`` that ``item`` may take, in order, each with its
+    :func:`tester`, while the speed-ups are :func:`enabled`: none when the choose
+    :func:`renders_nothing` for the item; without those that the item's type rules out, and
+    ending with one that its type decides for (tested as always taken). The first branch whose
+    tester passes is the one taken. None when the speed-ups are off or a branch has a
+    ``disambiguate`` test (which :mod:`iombib.citeproc_fixes` decides)."""
+    if _depth == 0:
+        return None
+    reference = item.reference
+    key = (choose, reference.get("type"))
+    plan = _plans.get(key, _MISSING)
+    if plan is _MISSING:
+        plan = _plans[key] = _plan(*key)
+    if plan is None:
+        return None
+    return () if _nothing_for(key, reference, item) else plan
+
+
+def _plan(choose: model.Choose, kind: str | None
+          ) -> tuple[tuple[Any, Callable[[Any, Any], bool]], ...] | None:
+    taken = _branches_taken(choose, kind)
+    if taken is None:
+        return None
+    return tuple((branch, _always if _type_verdict(branch, kind) else _tester(branch))
+                 for branch in taken)
+
+
+_plans: dict[tuple[Any, str | None], Any] = {}
+""":func:`_plan` by ``cs:choose`` and item type, for :func:`branch_plan`; emptied with the
+memos."""
+_memos.append(_plans)
 
 _needed_by_type: dict[tuple[Any, str | None], frozenset[str] | None] = {}
 """:func:`_needed` by element and item type, for :func:`renders_nothing` (a look-up cheaper
