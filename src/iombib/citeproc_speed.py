@@ -649,12 +649,16 @@ def _needs_one_of(elements: Iterable[Any], kind: str | None) -> frozenset[str] |
     """Variables (as citeproc-py's items name them, and as the style spells them) of which an
     item of type ``kind`` needs one for any of ``elements`` to render something; None when one
     of them may render without a variable."""
+    return _union(_needed(element, kind) for element in elements)
+
+
+def _union(sets: Iterable[frozenset[str] | None]) -> frozenset[str] | None:
+    """The union of ``sets``; None when one of them is None."""
     found: set[str] = set()
-    for element in elements:
-        needed = _needed(element, kind)
-        if needed is None:
+    for variables in sets:
+        if variables is None:
             return None
-        found |= needed
+        found |= variables
     return frozenset(found)
 
 
@@ -707,16 +711,14 @@ def _needed(element: Any, kind: str | None) -> frozenset[str] | None:
         taken = _branches_taken(element, kind)
         if taken is None:
             return None
-        found: set[str] = set()
-        for branch in taken:
-            needed = _needs_one_of(children(branch), kind)
-            if needed is None:
-                needed = _implied(branch, kind)
-            if needed is None:
-                return None
-            found |= needed
-        return frozenset(found)
+        return _union(_branch_needs(branch, kind) for branch in taken)
     return None
+
+
+def _branch_needs(branch: Any, kind: str | None) -> frozenset[str] | None:
+    """:func:`_needs_one_of` for a branch's children, or else what its tests imply."""
+    needed = _needs_one_of(children(branch), kind)
+    return _implied(branch, kind) if needed is None else needed
 
 
 def _implied(branch: Any, kind: str | None) -> frozenset[str] | None:
