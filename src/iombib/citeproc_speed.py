@@ -574,7 +574,7 @@ def _group_render(self: model.Group, item: Any, context: Any = None, **kwargs: A
 
 
 def renders_nothing(element: Any, item: Any) -> bool:
-    """Whether ``element`` (a ``cs:choose``, say) certainly renders nothing for ``item``, which
+    """Whether ``element`` (a ``cs:group``, say) certainly renders nothing for ``item``, which
     has none of the variables that it needs one of (:func:`_needed`); False while the
     speed-ups are not :func:`enabled`."""
     if _depth == 0:
