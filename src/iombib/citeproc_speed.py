@@ -693,7 +693,7 @@ def _needed(element: Any, kind: str | None) -> frozenset[str] | None:
             return _spellings({variable, f"{variable}-short",
                                "page" if variable.startswith("page") else variable})
         if isinstance(element, model.Text) and "macro" in element.attrib:
-            return _needs_one_of(children(element.get_macro(element.get("macro"))), kind)
+            return _needs_one_of(children(_macro(element)), kind)
         return None
     if isinstance(element, model.Date) and variable is not None:
         return _spellings([variable])
